@@ -1,0 +1,210 @@
+"""Command line: parse, call :mod:`auditor.api`, print. Nothing else lives here.
+
+Exit status: 0 when the command ran (a trace with no match included), 2 on bad input
+or an unusable index (one line on stderr), 1 on an unexpected internal error.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import sys
+
+import click
+
+from . import __version__
+from .errors import AuditorError
+
+FORMATS = ("text", "markdown", "json")
+
+
+def _fail(message: str) -> None:
+    click.echo(f"auditor: error: {message}", err=True)
+    sys.exit(2)
+
+
+def _errors_to_exit(f):
+    @functools.wraps(f)
+    def wrapper(*a, **kw):
+        try:
+            return f(*a, **kw)
+        except AuditorError as e:
+            _fail(str(e).splitlines()[0] if str(e) else e.__class__.__name__)
+        except KeyboardInterrupt:
+            click.echo("auditor: interrupted", err=True)
+            sys.exit(130)
+    return wrapper
+
+
+def index_option(f):
+    return click.option("--index", "index_dir", type=click.Path(file_okay=False), default=None,
+                        help="Index directory (default: the embedded index of this Python environment, "
+                             "built on first use).")(f)
+
+
+def quiet_option(f):
+    return click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary on stderr.")(f)
+
+
+def _read_snippet(file: str | None) -> str:
+    if file in (None, "-"):
+        if file is None and sys.stdin.isatty():
+            click.echo("Paste the snippet, then press Ctrl-D:", err=True)
+        data = sys.stdin.buffer.read()
+        where = "stdin"
+    else:
+        try:
+            with open(file, "rb") as fh:
+                data = fh.read()
+        except OSError as e:
+            raise AuditorError(f"cannot read {file}: {e.strerror}") from None
+        where = file
+    if b"\x00" in data[:65536]:
+        raise AuditorError(f"{where} looks binary (it contains NUL bytes): give source code as text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise AuditorError(f"{where} is not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start}): "
+                           "convert it, e.g. with iconv -t utf-8") from None
+
+
+def _trace_command(f):
+    f = click.argument("file", required=False, type=click.Path(dir_okay=False, allow_dash=True))(f)
+    f = index_option(f)
+    f = click.option("--top-k", "-k", type=click.IntRange(min=1), default=5, show_default=True,
+                     help="Report at most this many matches.")(f)
+    f = click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+                     help="text for terminals and pipes, markdown for issues and mail, json for scripts.")(f)
+    f = click.option("--language", "-l", default=None,
+                     help="Language of the snippet (e.g. Python, Java, C); guessed when omitted.")(f)
+    return quiet_option(f)
+
+
+def _do_trace(file, index_dir, top_k, fmt, language, quiet):
+    from . import api
+
+    text = _read_snippet(file)
+    index = api.open_index(index_dir, show_progress=not quiet)
+    result = api.trace_snippet(text, index, top_k=top_k, language=language)
+    click.echo(api.render(result, fmt), nl=False)
+
+
+TRACE_HELP = """Trace a code snippet to the indexed files it was copied from.
+
+Reads FILE, or stdin when FILE is '-' or omitted (paste, then Ctrl-D). Prints the
+matched source with its licence and holders, the matched lines side by side, the
+verdict (verbatim, near-verbatim, similar or none) and the attribution notice the
+snippet needed. Exit status 0 whether or not a match is found, 2 on bad input.
+"""
+
+
+@click.command("trace-snippet", help=TRACE_HELP)
+@_trace_command
+@click.version_option(__version__, prog_name="auditor")
+@_errors_to_exit
+def trace_snippet_cli(file, index_dir, top_k, fmt, language, quiet):
+    _do_trace(file, index_dir, top_k, fmt, language, quiet)
+
+
+@click.group(help="Trace machine-generated code to the licensed training files it came from.")
+@click.version_option(__version__, prog_name="auditor")
+def cli():
+    pass
+
+
+@cli.command("trace", help=TRACE_HELP)
+@_trace_command
+@_errors_to_exit
+def trace_cmd(file, index_dir, top_k, fmt, language, quiet):
+    _do_trace(file, index_dir, top_k, fmt, language, quiet)
+
+
+@cli.group("index", help="Build and inspect indexes.")
+def index_group():
+    pass
+
+
+@index_group.command("build", help="""Index SOURCE... into DIR.
+
+SOURCE is any of: a directory or archive (.tar.gz, .tgz, .zip, .whl) holding one
+repository; a .parquet or .jsonl file, or a directory saved by datasets, in The Stack
+v1 or v2 columns; hf:OWNER/NAME[:CONFIG][@SPLIT] for a hub dataset (online only);
+env for the running Python environment. Building into an existing DIR replaces it
+atomically: readers see the old index or the new one, never a mix.""")
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--out", "-o", required=True, type=click.Path(file_okay=False), help="Index directory to write.")
+@click.option("--workers", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores).")
+@click.option("--window", type=click.IntRange(min=8), default=None, help="Tokens per window (default 64).")
+@click.option("--stride", type=click.IntRange(min=1), default=None, help="Tokens between window starts (default 32).")
+@click.option("--shingle", type=click.IntRange(min=1, max=12), default=None, help="Tokens per shingle (default 5).")
+@click.option("--num-perm", type=click.IntRange(min=16, max=1024), default=None, help="MinHash permutations (default 128).")
+@click.option("--threshold", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,
+              help="LSH Jaccard threshold (default 0.3); bands and rows are derived from it.")
+@click.option("--no-header-scan", is_flag=True, help="Skip ScanCode on file headers (faster; licences then come "
+              "from SPDX tags, package metadata and dataset columns only).")
+@quiet_option
+@_errors_to_exit
+def index_build(sources, out, workers, window, stride, shingle, num_perm, threshold, no_header_scan, quiet):
+    from . import api
+
+    config = api.make_config(shingle=shingle, window=window, stride=stride, num_perm=num_perm, threshold=threshold)
+    manifest, stats = api.build_index(list(sources), out, config, workers=workers, scan_headers=not no_header_scan,
+                                      show_progress=not quiet)
+    if not quiet:
+        click.echo(f"auditor: {stats.summary()}", err=True)
+    click.echo(f"{manifest['id']}\t{out}")
+
+
+@index_group.command("info", help="Show an index's manifest: id, parameters, sources and counts.")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--check", is_flag=True, help="Also verify the sha256 of every table (reads the whole index).")
+@_errors_to_exit
+def index_info(directory, check):
+    from .index.layout import check_tables, read_manifest
+
+    manifest = read_manifest(directory)
+    out = {k: manifest.get(k) for k in ("schema", "id", "created", "tool", "config", "sources", "counts")}
+    if check:
+        bad = check_tables(directory, manifest)
+        out["check"] = "ok" if not bad else {"damaged": bad}
+    click.echo(json.dumps(out, indent=2))
+    if check and bad:
+        sys.exit(2)
+
+
+@index_group.command("env", help="Build (if needed) the embedded index of this Python environment and print its path.")
+@click.option("--rebuild", is_flag=True, help="Rebuild it even if a cached one exists.")
+@quiet_option
+@_errors_to_exit
+def index_env(rebuild, quiet):
+    from . import api
+
+    click.echo(str(api.ensure_env_index(show_progress=not quiet, rebuild=rebuild)))
+
+
+@cli.command("audit", help="""Trace every generation in QUERIES (a .jsonl or .parquet file) against an index.
+
+Writes OUTDIR/results.jsonl (one trace JSON per input, with its id) and
+OUTDIR/results.parquet (one flat row per input). A row that cannot be traced
+(empty text, binary) is recorded with an error and the audit goes on.""")
+@click.argument("queries", type=click.Path(dir_okay=False))
+@index_option
+@click.option("--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False), help="Output directory.")
+@click.option("--id-column", default="id", show_default=True, help="Column holding each generation's id.")
+@click.option("--text-column", default="text", show_default=True, help="Column holding the generated code.")
+@click.option("--top-k", "-k", type=click.IntRange(min=1), default=5, show_default=True)
+@quiet_option
+@_errors_to_exit
+def audit_cmd(queries, index_dir, out_dir, id_column, text_column, top_k, quiet):
+    from . import api
+
+    counts = api.audit(queries, out_dir, index_dir, id_column=id_column, text_column=text_column, top_k=top_k,
+                       show_progress=not quiet)
+    click.echo(json.dumps({"out": out_dir, **counts}))
+
+
+def main(argv=None):
+    cli.main(args=argv, prog_name="auditor")
+
+
+def trace_snippet_main(argv=None):
+    trace_snippet_cli.main(args=argv, prog_name="trace-snippet")

@@ -1,0 +1,190 @@
+"""Fingerprinting and LSH parameters.
+
+Each config derives what it can and validates itself in its constructor, and leaves
+a fingerprint (``tag``) in every index manifest: a query with other parameters is refused.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from .errors import AuditorError
+
+# Bumped whenever tokenising changes, so an index built by another tokeniser is refused.
+TOKENIZER_VERSION = 1
+
+# The MinHash scheme of datasketch >= 2.0 that our signatures reproduce bit for bit.
+MINHASH_SCHEME = "affine32"
+
+
+@dataclass(frozen=True)
+class FingerprintConfig:
+    """How code becomes MinHash signatures.
+
+    Code is tokenised (comments and whitespace dropped), identifiers and literals are
+    normalised so renamed copies still match, and every ``shingle`` consecutive
+    normalised tokens form one shingle. A file is cut into windows of ``window``
+    tokens every ``stride`` tokens; each window gets one signature.
+    """
+
+    shingle: int = 5
+    window: int = 64
+    stride: int = 32
+    num_perm: int = 128
+    seed: int = 1
+    normalize_identifiers: bool = True
+    normalize_literals: bool = True
+
+    def __post_init__(self):
+        if self.shingle < 1:
+            raise AuditorError(f"shingle size must be >= 1, got {self.shingle}")
+        if self.window < self.shingle:
+            raise AuditorError(f"window ({self.window} tokens) must be at least the shingle size ({self.shingle})")
+        if not 1 <= self.stride <= self.window:
+            raise AuditorError(
+                f"stride {self.stride} must be between 1 and the window size {self.window}: "
+                "a larger stride leaves code that no window covers"
+            )
+        if self.window % self.stride:
+            raise AuditorError(f"window {self.window} must be a multiple of stride {self.stride}")
+        if not 16 <= self.num_perm <= 1024:
+            raise AuditorError(f"num_perm {self.num_perm} is outside 16..1024")
+
+    @property
+    def query_stride(self) -> int:
+        """Queries slide their windows at half the index stride, so some query window
+        lines up with an index window within a quarter of a window."""
+        return self.stride // 2 if self.stride % 2 == 0 else self.stride
+
+    @property
+    def tag(self) -> str:
+        ident = ("i" if self.normalize_identifiers else "") + ("l" if self.normalize_literals else "")
+        return f"t{TOKENIZER_VERSION}_{self.shingle}ng_{self.num_perm}p_s{self.seed}_w{self.window}s{self.stride}_n{ident or '-'}"
+
+
+@dataclass(frozen=True)
+class LSHConfig:
+    """LSH banding. ``bands`` x ``rows`` must fit in ``num_perm``.
+
+    When bands/rows are not given they are derived from ``threshold`` the way
+    datasketch's ``MinHashLSH`` does (minimising weighted false positive and
+    false negative probability).
+    """
+
+    threshold: float = 0.3
+    num_perm: int = 128
+    bands: int = 0
+    rows: int = 0
+    false_positive_weight: float = 0.5
+    false_negative_weight: float = 0.5
+
+    def __post_init__(self):
+        if not 0.0 < self.threshold < 1.0:
+            raise AuditorError(f"LSH threshold must be in (0, 1), got {self.threshold}")
+        if (self.bands == 0) != (self.rows == 0):
+            raise AuditorError("give both bands and rows, or neither (they are then derived from the threshold)")
+        if self.bands == 0:
+            b, r = optimal_bands(self.threshold, self.num_perm, self.false_positive_weight, self.false_negative_weight)
+            object.__setattr__(self, "bands", b)
+            object.__setattr__(self, "rows", r)
+        if self.bands * self.rows > self.num_perm:
+            raise AuditorError(
+                f"{self.bands} bands x {self.rows} rows need {self.bands * self.rows} permutations "
+                f"but num_perm is {self.num_perm}: did you mean num_perm={self.bands * self.rows}?"
+            )
+        if self.bands < 2:
+            raise AuditorError(
+                f"threshold {self.threshold} with num_perm {self.num_perm} leaves {self.bands} band: "
+                f"did you mean num_perm={self.num_perm * 2}?"
+            )
+
+    @property
+    def tag(self) -> str:
+        return f"{self.bands}b{self.rows}r"
+
+
+def optimal_bands(threshold: float, num_perm: int, fp_weight: float = 0.5, fn_weight: float = 0.5) -> tuple[int, int]:
+    """datasketch's ``_optimal_param``, reimplemented with numpy so the query path does not import scipy.
+
+    A test checks that it agrees with datasketch.
+    """
+    import numpy as np
+
+    xs = np.linspace(0.0, 1.0, 1001)
+    best, opt = float("inf"), (0, 0)
+    lo, hi = xs <= threshold, xs >= threshold
+    for b in range(1, num_perm + 1):
+        for r in range(1, num_perm // b + 1):
+            p = 1.0 - (1.0 - xs**r) ** b
+            fp = np.trapezoid(p[lo], xs[lo])
+            fn = np.trapezoid(1.0 - p[hi], xs[hi])
+            err = fp * fp_weight + fn * fn_weight
+            if err < best:
+                best, opt = err, (b, r)
+    return opt
+
+
+@dataclass(frozen=True)
+class VerifyConfig:
+    """Thresholds that turn an alignment into a verdict. Documented in the README.
+
+    - ``min_tokens``: a snippet with fewer code tokens is too short to attribute.
+    - a block (a run of aligned tokens) counts only from ``min_block`` tokens.
+    - ``verbatim``: coverage >= verbatim_coverage and every aligned token identical.
+    - ``near-verbatim``: coverage >= near_coverage and identity >= near_identity,
+      or coverage >= near_coverage over at least ``structural_tokens`` tokens
+      (a long copy with every identifier renamed).
+    - ``similar``: coverage >= similar_coverage and a run of >= min_tokens tokens.
+    """
+
+    min_tokens: int = 20
+    min_block: int = 8
+    verbatim_coverage: float = 0.9
+    verbatim_identity: float = 0.99
+    near_coverage: float = 0.7
+    near_identity: float = 0.5
+    structural_tokens: int = 120
+    similar_coverage: float = 0.5
+    candidates: int = 32  # source blobs verified per query, best estimated containment first
+    min_containment: float = 0.2  # LSH candidates estimated to hold less of a query window are not verified
+
+    def __post_init__(self):
+        for name in ("verbatim_coverage", "verbatim_identity", "near_coverage", "near_identity", "similar_coverage"):
+            v = getattr(self, name)
+            if not 0.0 <= v <= 1.0:
+                raise AuditorError(f"{name} must be within 0..1, got {v}")
+        if not self.similar_coverage <= self.near_coverage <= self.verbatim_coverage:
+            raise AuditorError("coverage thresholds must satisfy similar <= near-verbatim <= verbatim")
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    fingerprint: FingerprintConfig = field(default_factory=FingerprintConfig)
+    lsh: LSHConfig | None = None
+
+    def __post_init__(self):
+        if self.lsh is None:
+            object.__setattr__(self, "lsh", LSHConfig(num_perm=self.fingerprint.num_perm))
+        elif self.lsh.num_perm != self.fingerprint.num_perm:
+            raise AuditorError(
+                f"LSH num_perm {self.lsh.num_perm} differs from fingerprint num_perm {self.fingerprint.num_perm}"
+            )
+
+    @property
+    def tag(self) -> str:
+        return f"{self.fingerprint.tag}_{self.lsh.tag}"
+
+    def to_dict(self) -> dict:
+        return {"fingerprint": asdict(self.fingerprint), "lsh": asdict(self.lsh), "tag": self.tag,
+                "minhash_scheme": MINHASH_SCHEME}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "IndexConfig":
+        try:
+            fp = FingerprintConfig(**d["fingerprint"])
+            lsh = LSHConfig(**d["lsh"])
+        except (KeyError, TypeError) as e:
+            raise AuditorError(f"index manifest has an unreadable config ({e}): rebuild the index") from None
+        cfg = cls(fp, lsh)
+        if d.get("tag") not in (None, cfg.tag):
+            raise AuditorError(f"index manifest config tag {d.get('tag')!r} does not match its parameters ({cfg.tag})")
+        return cfg

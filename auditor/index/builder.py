@@ -1,0 +1,259 @@
+"""Build an index: read sources, fingerprint and license each distinct blob in worker
+processes, then write the tables of :mod:`auditor.index.layout` into a temporary
+directory that replaces the target only when everything succeeded."""
+from __future__ import annotations
+
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+import json
+import multiprocessing
+import os
+from pathlib import Path
+import time
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from .. import __version__
+from ..atomic import atomic_directory
+from ..config import IndexConfig
+from ..errors import AuditorError
+from ..fingerprint import band_keys, shingle_hashes, tokenize, window_signatures
+from ..models import LicenseFinding, ResolvedLicense, SourceFile
+from ..progress import progress_bar
+from .layout import ARRAYS, MANIFEST, SCHEMA, index_id, sha256_file
+
+BATCH_FILES = 64
+
+
+@dataclass
+class _FileResult:
+    file_row: dict
+    blob: int  # index of the blob, or -1 for a file whose content was seen before
+    signatures: np.ndarray | None = None
+    spans: np.ndarray | None = None
+
+
+@dataclass
+class BuildStats:
+    files: int = 0
+    blobs: int = 0
+    windows: int = 0
+    bytes: int = 0
+    duplicate_files: int = 0
+    too_short: int = 0
+    seconds: float = 0.0
+    by_source: dict = field(default_factory=dict)
+
+    def summary(self) -> str:
+        rate = self.files / self.seconds if self.seconds else 0.0
+        mbs = self.bytes / 1e6 / self.seconds if self.seconds else 0.0
+        return (f"{self.files:,} files ({self.blobs:,} distinct, {self.duplicate_files:,} duplicates), "
+                f"{self.windows:,} windows, {self.bytes / 1e6:.1f} MB in {self.seconds:.1f} s "
+                f"({rate:,.0f} files/s, {mbs:.2f} MB/s)")
+
+
+def fingerprint(content: str, language: str | None, config: IndexConfig) -> tuple[np.ndarray, np.ndarray, int]:
+    """Signatures of every window of one file, their (first char, end char) spans, and the token count."""
+    fp = config.fingerprint
+    toks = tokenize(content, language, normalize_identifiers=fp.normalize_identifiers,
+                    normalize_literals=fp.normalize_literals)
+    hashes = shingle_hashes(toks.norm, fp.shingle)
+    sig, first = window_signatures(hashes, fp)
+    if len(sig) == 0:
+        return sig, np.empty((0, 2), dtype=np.uint32), len(toks)
+    last_shingle = np.minimum(first + fp.window, len(hashes)) - 1
+    last_token = np.minimum(last_shingle + fp.shingle - 1, len(toks) - 1)
+    spans = np.stack([toks.starts[first], toks.ends[last_token]], axis=1).astype(np.uint32)
+    return sig, spans, len(toks)
+
+
+def _resolve_license(sf: SourceFile, scan_headers: bool) -> ResolvedLicense:
+    from ..licensing.resolve import resolve
+
+    return resolve(sf, scan_header=scan_headers)
+
+
+def _license_columns(lic: ResolvedLicense) -> dict:
+    return {
+        "license": lic.expression,
+        "license_category": lic.category,
+        "license_conflict": bool(lic.conflict),
+        "license_evidence": json.dumps([{"expression": f.expression, "source": f.source, "detail": f.detail}
+                                        for f in lic.findings]),
+        "holders": list(lic.holders),
+        "copyrights": list(lic.copyrights),
+    }
+
+
+def _work(batch: list[tuple[SourceFile, int]], config_dict: dict, scan_headers: bool) -> list[_FileResult]:
+    """Worker: licence every file, fingerprint every new blob (``blob >= 0``)."""
+    config = IndexConfig.from_dict(config_dict)
+    out = []
+    for sf, blob in batch:
+        row = {
+            "blob_id": sf.blob_id, "repo_name": sf.repo_name, "path": sf.path, "language": sf.language,
+            "revision": sf.revision, "detected_licenses": list(sf.detected_licenses),
+            "license_type": sf.license_type, "gha_license_id": sf.gha_license_id,
+            "bytes": len(sf.content.encode("utf-8", "surrogateescape")),
+        }
+        row.update(_license_columns(_resolve_license(sf, scan_headers)))
+        if blob < 0:
+            out.append(_FileResult(row, blob))
+            continue
+        sig, spans, ntok = fingerprint(sf.content, sf.language, config)
+        row["tokens"] = ntok
+        out.append(_FileResult(row, blob, sig, spans))
+    return out
+
+
+def _batches(files: Iterable[SourceFile], seen: dict[str, int], content_fh, offsets: list[int],
+             stats: BuildStats) -> Iterator[list[tuple[SourceFile, int]]]:
+    """Assign blob numbers in reading order, write new contents, and cut batches."""
+    batch: list[tuple[SourceFile, int]] = []
+    for sf in files:
+        if sf.blob_id in seen:
+            blob = -1
+            stats.duplicate_files += 1
+        else:
+            blob = seen[sf.blob_id] = len(seen)
+            data = sf.content.encode("utf-8", "surrogateescape")
+            content_fh.write(data)
+            offsets.append(offsets[-1] + len(data))
+            stats.bytes += len(data)
+        batch.append((sf, blob))
+        if len(batch) >= BATCH_FILES:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _run(batches: Iterator[list], config: IndexConfig, workers: int, scan_headers: bool) -> Iterator[list[_FileResult]]:
+    cfg = config.to_dict()
+    if workers <= 1:
+        for b in batches:
+            yield _work(b, cfg, scan_headers)
+        return
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        pending = set()
+        for b in batches:
+            pending.add(pool.submit(_work, b, cfg, scan_headers))
+            if len(pending) >= 2 * workers:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for f in done:
+                    yield f.result()
+        for f in pending:
+            yield f.result()
+
+
+def build(sources: list[str], out: str | os.PathLike, config: IndexConfig | None = None, *,
+          files: Iterable[SourceFile] | None = None, workers: int | None = None,
+          scan_headers: bool = True, show_progress: bool = True, progress_total: int | None = None) -> tuple[dict, BuildStats]:
+    """Build an index of ``sources`` (corpus specs) into ``out``. Returns (manifest, stats).
+
+    ``files`` overrides reading the specs (the specs are then only recorded).
+    """
+    from ..corpus import describe_source, iter_source, validate_source
+
+    config = config or IndexConfig()
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if files is None:
+        if not sources:
+            raise AuditorError("nothing to index: give at least one SOURCE")
+        for spec in sources:
+            validate_source(spec)
+        files = (sf for spec in sources for sf in iter_source(spec))
+    described = [describe_source(s) for s in sources]
+    stats = BuildStats()
+    t0 = time.perf_counter()
+    with atomic_directory(out) as tmp:
+        rows: list[dict] = []
+        sigs: list[np.ndarray] = []
+        wins: list[np.ndarray] = []
+        seen: dict[str, int] = {}
+        offsets = [0]
+        with open(tmp / "content.bin", "wb") as content_fh, \
+                progress_bar("indexing", total=progress_total, enabled=show_progress) as bar:
+            for results in _run(_batches(files, seen, content_fh, offsets, stats), config, workers, scan_headers):
+                for r in results:
+                    r.file_row["file_id"] = len(rows)
+                    rows.append(r.file_row)
+                    if r.blob >= 0 and r.signatures is not None and len(r.signatures):
+                        sigs.append(r.signatures)
+                        w = np.empty((len(r.spans), 3), dtype=np.uint32)
+                        w[:, 0] = r.blob
+                        w[:, 1:] = r.spans
+                        wins.append(w)
+                    elif r.blob >= 0:
+                        stats.too_short += 1
+                    bar.advance(1, r.file_row["bytes"] if r.blob >= 0 else 0)
+        stats.files, stats.blobs = len(rows), len(seen)
+        if not rows:
+            raise AuditorError("the sources hold no source files to index")
+        num_perm = config.fingerprint.num_perm
+        signatures = np.concatenate(sigs) if sigs else np.empty((0, num_perm), dtype=np.uint32)
+        windows = np.concatenate(wins) if wins else np.empty((0, 3), dtype=np.uint32)
+        stats.windows = len(windows)
+        keys = band_keys(signatures, config.lsh.bands, config.lsh.rows)
+        order = np.argsort(keys, axis=1, kind="stable")
+        arrays = {
+            "blob_ids": np.array(sorted(seen, key=seen.get), dtype="S40"),
+            "content_offsets": np.array(offsets, dtype=np.uint64),
+            "windows": windows,
+            "signatures": signatures,
+            "band_keys": np.take_along_axis(keys, order, axis=1),
+            "band_windows": order.astype(np.uint32),
+        }
+        for name in ARRAYS:
+            np.save(tmp / f"{name}.npy", arrays[name], allow_pickle=False)
+        _write_files_table(tmp / "files.parquet", rows, seen)
+        stats.seconds = time.perf_counter() - t0
+        manifest = _manifest(tmp, config, described, stats)
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
+    return manifest, stats
+
+
+def _write_files_table(path: Path, rows: list[dict], seen: dict[str, int]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    for r in rows:
+        r["blob"] = seen[r["blob_id"]]
+        r.setdefault("tokens", None)
+    schema = pa.schema([
+        ("file_id", pa.int64()), ("blob", pa.int64()), ("blob_id", pa.string()), ("repo_name", pa.string()),
+        ("path", pa.string()), ("language", pa.string()), ("revision", pa.string()), ("bytes", pa.int64()),
+        ("tokens", pa.int64()), ("license", pa.string()), ("license_category", pa.string()),
+        ("license_conflict", pa.bool_()), ("license_evidence", pa.string()),
+        ("holders", pa.list_(pa.string())), ("copyrights", pa.list_(pa.string())),
+        ("detected_licenses", pa.list_(pa.string())), ("license_type", pa.string()),
+        ("gha_license_id", pa.string()),
+    ])
+    table = pa.Table.from_pylist(rows, schema=schema)
+    pq.write_table(table, path, compression="zstd")
+
+
+def _manifest(directory: Path, config: IndexConfig, sources: list[dict], stats: BuildStats) -> dict:
+    tables = {}
+    for p in sorted(directory.iterdir()):
+        if p.name != MANIFEST:
+            tables[p.name] = {"bytes": p.stat().st_size, "sha256": sha256_file(p)}
+    return {
+        "schema": SCHEMA,
+        "id": index_id(tables),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "tool": {"name": "auditor", "version": __version__},
+        "config": config.to_dict(),
+        "sources": sources,
+        "counts": {"files": stats.files, "blobs": stats.blobs, "windows": stats.windows, "bytes": stats.bytes,
+                   "duplicate_files": stats.duplicate_files, "too_short": stats.too_short},
+        "build_seconds": round(stats.seconds, 2),
+        "tables": tables,
+    }
+
+
+def license_finding_from_dict(d: dict) -> LicenseFinding:
+    return LicenseFinding(d.get("expression", ""), d.get("source", ""), d.get("detail", ""))

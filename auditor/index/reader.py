@@ -1,0 +1,165 @@
+"""Open an index by mmap and look up LSH candidates.
+
+Nothing here imports ScanCode, ``datasets`` or datasketch; pyarrow is imported only
+when file metadata is first needed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..config import IndexConfig
+from ..errors import AuditorError
+from ..fingerprint import band_keys
+from .layout import ARRAYS, manifest_sha256, read_manifest
+
+# A band key shared by more windows than this is boilerplate (a run of getters, an
+# import block): it says nothing about origin, and following it costs time.
+MAX_POSTINGS = 2000
+
+
+@dataclass(frozen=True)
+class Candidate:
+    blob: int
+    score: float  # estimated containment of the best query window in a window of this blob
+    best_window: int  # the window that holds the most of a query window
+    windows: tuple[int, ...]  # window ids of this blob that collided
+
+
+class Index:
+    def __init__(self, directory: str | os.PathLike):
+        self.path = Path(directory)
+        self.manifest = read_manifest(self.path)
+        self.config = IndexConfig.from_dict(self.manifest.get("config", {}))
+        try:
+            for name in ARRAYS:
+                setattr(self, name, np.load(self.path / f"{name}.npy", mmap_mode="r", allow_pickle=False))
+        except (ValueError, OSError, EOFError) as e:
+            raise AuditorError(f"corrupt index {self.path}: cannot read {name}.npy ({e.__class__.__name__})") from None
+        self._check_shapes()
+        size = (self.path / "content.bin").stat().st_size
+        self._content = np.memmap(self.path / "content.bin", dtype=np.uint8, mode="r") if size else np.empty(0, np.uint8)
+        self._files = None
+        self._files_of_blob = None
+
+    def _check_shapes(self) -> None:
+        n_w = len(self.windows)
+        bands, num_perm = self.config.lsh.bands, self.config.fingerprint.num_perm
+        problems = []
+        if self.windows.ndim != 2 or self.windows.shape[1] != 3:
+            problems.append("windows")
+        if self.signatures.shape != (n_w, num_perm):
+            problems.append("signatures")
+        if self.band_keys.shape != (bands, n_w) or self.band_windows.shape != (bands, n_w):
+            problems.append("band tables")
+        if len(self.content_offsets) != len(self.blob_ids) + 1:
+            problems.append("content offsets")
+        elif len(self.content_offsets) and int(self.content_offsets[-1]) != (self.path / "content.bin").stat().st_size:
+            problems.append("content.bin size")
+        counts = self.manifest.get("counts", {})
+        if counts.get("windows") != n_w or counts.get("blobs") != len(self.blob_ids):
+            problems.append("manifest counts")
+        if problems:
+            raise AuditorError(f"corrupt index {self.path}: {', '.join(problems)} disagree with the manifest; rebuild it")
+
+    # -- identity ---------------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        return self.manifest["id"]
+
+    def describe(self) -> dict:
+        counts = self.manifest.get("counts", {})
+        return {"id": self.id, "path": str(self.path), "manifest_sha256": manifest_sha256(self.path),
+                "config": self.config.tag, "files": counts.get("files"), "windows": counts.get("windows"),
+                "sources": [s.get("spec") for s in self.manifest.get("sources", [])]}
+
+    def check_config(self, config: IndexConfig) -> None:
+        if config.tag != self.config.tag:
+            raise AuditorError(f"index {self.path} was built with {self.config.tag}, not {config.tag}: "
+                               "query with the index's own parameters or rebuild it")
+
+    # -- contents ---------------------------------------------------------------------
+    def blob_text(self, blob: int) -> str:
+        a, b = int(self.content_offsets[blob]), int(self.content_offsets[blob + 1])
+        return bytes(self._content[a:b]).decode("utf-8", "surrogateescape")
+
+    def blob_id(self, blob: int) -> str:
+        return self.blob_ids[blob].decode("ascii")
+
+    def files_of(self, blob: int) -> list[dict]:
+        """Every file (repo, path, licence, ...) whose content is this blob."""
+        if self._files is None:
+            import pyarrow.parquet as pq
+
+            try:
+                table = pq.read_table(self.path / "files.parquet")
+            except Exception as e:  # pyarrow raises several types for a damaged file
+                raise AuditorError(f"corrupt index {self.path}: files.parquet unreadable ({e.__class__.__name__})") from None
+            self._files = table.to_pylist()
+            by_blob: dict[int, list[int]] = {}
+            for i, row in enumerate(self._files):
+                by_blob.setdefault(row["blob"], []).append(i)
+            self._files_of_blob = by_blob
+        return [self._files[i] for i in self._files_of_blob.get(blob, [])]
+
+    # -- LSH --------------------------------------------------------------------------
+    def candidates(self, signatures: np.ndarray, query_sizes: np.ndarray, limit: int,
+                   min_containment: float = 0.2, relative_floor: float = 0.6) -> list[Candidate]:
+        """Blobs whose windows share an LSH band with a query signature, best first.
+
+        ``query_sizes``: shingles in each query window. A candidate's score is the
+        estimated containment of the best query window in one of its windows.
+        """
+        if len(signatures) == 0 or len(self.windows) == 0:
+            return []
+        lsh = self.config.lsh
+        qkeys = band_keys(signatures, lsh.bands, lsh.rows)
+        found: list[np.ndarray] = []
+        for b in range(lsh.bands):
+            keys = self.band_keys[b]
+            lo = np.searchsorted(keys, qkeys[b], side="left")
+            hi = np.searchsorted(keys, qkeys[b], side="right")
+            for q in np.flatnonzero((hi > lo) & (hi - lo <= MAX_POSTINGS)):
+                ids = np.asarray(self.band_windows[b, lo[q]:hi[q]], dtype=np.int64)
+                found.append(ids * len(signatures) + q)
+        if not found:
+            return []
+        pairs = np.unique(np.concatenate(found))
+        window_ids = pairs // len(signatures)
+        query_ids = pairs % len(signatures)
+        # Estimated Jaccard of each colliding (query window, index window) pair, from the
+        # stored signatures; turned into containment of the query window in the index
+        # window, since a pasted snippet is usually shorter than the window it sits in.
+        jac = (np.asarray(self.signatures[window_ids]) == signatures[query_ids]).mean(axis=1)
+        q_size = query_sizes[query_ids]
+        w_size = float(self.config.fingerprint.window)
+        containment = np.minimum(1.0, jac * (q_size + w_size) / ((1.0 + jac) * q_size))
+        blobs = np.asarray(self.windows[window_ids, 0], dtype=np.int64)
+        best: dict[int, float] = {}
+        wins: dict[int, list] = {}
+        for blob, w, c in zip(blobs.tolist(), window_ids.tolist(), containment.tolist()):
+            if c < min_containment:
+                continue
+            if c > best.get(blob, -1.0):
+                best[blob] = c
+            wins.setdefault(blob, []).append((c, w))
+        if not best:
+            return []
+        # Far weaker than the best candidate means shared idioms, not a copy: skip them.
+        floor = max(min_containment, relative_floor * max(best.values()))
+        ranked = sorted((b for b in best if best[b] >= floor), key=lambda k: (-best[k], k))[:limit]
+        return [Candidate(b, round(best[b], 4), max(wins[b])[1], tuple(sorted(w for _, w in wins[b])))
+                for b in ranked]
+
+    def window_spans(self, windows, near: int, reach: int) -> list[tuple[int, int]]:
+        """Char spans of ``windows`` that lie within ``reach`` chars of window ``near``."""
+        c0, c1 = (int(x) for x in self.windows[near, 1:])
+        spans = [(int(a), int(b)) for a, b in np.asarray(self.windows[list(windows), 1:])]
+        return [(a, b) for a, b in spans if b >= c0 - reach and a <= c1 + reach] or [(c0, c1)]
+
+
+def open_index(directory: str | os.PathLike) -> Index:
+    return Index(directory)

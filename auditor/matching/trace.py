@@ -1,0 +1,116 @@
+"""Trace one snippet: fingerprint -> LSH candidates -> verify -> ranked, de-duplicated matches."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+
+from ..attribution import attribute
+from ..config import VerifyConfig
+from ..errors import AuditorError
+from ..fingerprint import guess_language, shingle_hashes, tokenize, window_signatures
+from ..index.reader import Index
+from ..models import Match, SnippetInfo, SourceRef, TraceResult, git_blob_sha1
+from .verify import VERDICTS, align, source_region
+
+MAX_SNIPPET_CHARS = 2_000_000
+# Paths that hold someone else's code: a copy found there is shown after the original.
+_VENDORED = ("/_vendor/", "/vendor/", "/vendored/", "/third_party/", "/node_modules/", "/extern/", "/external/")
+
+
+def check_snippet(text: str) -> None:
+    if "\x00" in text:
+        raise AuditorError("the snippet looks binary (it contains NUL bytes): give source code as text")
+    if not text.strip():
+        raise AuditorError("the snippet is empty: paste code on stdin or give a file")
+    if len(text) > MAX_SNIPPET_CHARS:
+        raise AuditorError(f"the snippet is {len(text):,} characters; the limit is {MAX_SNIPPET_CHARS:,}")
+
+
+def _source_ref(row: dict) -> SourceRef:
+    try:
+        evidence = tuple(json.loads(row.get("license_evidence") or "[]"))
+    except json.JSONDecodeError:
+        evidence = ()
+    return SourceRef(
+        repo_name=row["repo_name"], path=row["path"], blob_id=row["blob_id"], license=row.get("license"),
+        license_category=row.get("license_category") or "unknown", holders=tuple(row.get("holders") or ()),
+        copyrights=tuple(row.get("copyrights") or ()), revision=row.get("revision"),
+        license_evidence=evidence, license_conflict=bool(row.get("license_conflict")),
+    )
+
+
+def _origin_order(row: dict) -> tuple:
+    path = "/" + row["path"]
+    return (any(v in path for v in _VENDORED), row.get("license") is None, len(row["path"]), row["repo_name"], row["path"])
+
+
+def trace(index: Index, text: str, *, top_k: int = 5, language: str | None = None,
+          verify_config: VerifyConfig | None = None) -> TraceResult:
+    check_snippet(text)
+    vcfg = verify_config or VerifyConfig()
+    fp = index.config.fingerprint
+    language = language or guess_language(text)
+    toks = tokenize(text, language, normalize_identifiers=fp.normalize_identifiers,
+                    normalize_literals=fp.normalize_literals)
+    info = SnippetInfo(sha1=git_blob_sha1(text.encode("utf-8", "surrogateescape")), lines=text.count("\n") + 1,
+                       tokens=len(toks), language=language, text=text)
+    params = {"top_k": top_k, "verify": vcfg.__dict__.copy(), "language": language}
+    if len(toks) < vcfg.min_tokens:
+        note = ("the snippet has no code tokens (only comments or blank lines)" if len(toks) == 0 else
+                f"the snippet has {len(toks)} code tokens; at least {vcfg.min_tokens} are needed to attribute it")
+        return TraceResult(info, "none", (), attribute([], text), index.describe(), params, note)
+
+    hashes = shingle_hashes(toks.norm, fp.shingle)
+    sigs, first = window_signatures(hashes, fp, stride=fp.query_stride)
+    sizes = np.minimum(first + fp.window, len(hashes)) - first
+    found: list[tuple] = []
+    for cand in index.candidates(sigs, sizes.astype(np.float64), limit=vcfg.candidates,
+                                 min_containment=vcfg.min_containment):
+        source_text = index.blob_text(cand.blob)
+        files = sorted(index.files_of(cand.blob), key=_origin_order)
+        if not files:
+            continue
+        spans = index.window_spans(cand.windows, near=cand.best_window, reach=2 * len(text))
+        region = source_region(source_text, spans, margin=len(text))
+        al = align(toks, text, source_text, region, files[0].get("language"), fp.normalize_identifiers,
+                   fp.normalize_literals, vcfg)
+        if al is None or al.verdict == "none":
+            continue
+        found.append((al, files, source_text))
+
+    # Best first; the same matched source text in several blobs (vendored or re-released
+    # copies) is one origin, the others are listed under also_in.
+    found.sort(key=lambda t: (-t[0].score, VERDICTS.index(t[0].verdict), _origin_order(t[1][0])))
+    matches: list[Match] = []
+    by_text: dict[str, int] = {}
+    for al, files, source_text in found:
+        matched = source_text[al.source_chars[0]:al.source_chars[1]]
+        key = hashlib.sha1("".join(matched.split()).encode("utf-8", "surrogateescape")).hexdigest()
+        copies = [{"repo_name": f["repo_name"], "path": f["path"]} for f in files]
+        if key in by_text:
+            i = by_text[key]
+            matches[i] = _with_also(matches[i], copies)
+            continue
+        if len(matches) >= top_k:
+            continue
+        by_text[key] = len(matches)
+        lines = source_text.splitlines()
+        shown = "\n".join(lines[al.source_lines[0] - 1: al.source_lines[1]])
+        matches.append(Match(
+            rank=len(matches) + 1, verdict=al.verdict, score=al.score, coverage=al.coverage,
+            identity=al.identity, longest_run=al.longest_run, snippet_lines=al.snippet_lines,
+            source_lines=al.source_lines, source=_source_ref(files[0]), blocks=al.blocks,
+            also_in=tuple(copies[1:]), source_text=shown,
+        ))
+    verdict = min((m.verdict for m in matches), key=VERDICTS.index, default="none")
+    return TraceResult(info, verdict, tuple(matches), attribute(matches, text), index.describe(), params)
+
+
+def _with_also(m: Match, copies: list[dict]) -> Match:
+    from dataclasses import replace
+
+    seen = {(c["repo_name"], c["path"]) for c in m.also_in} | {(m.source.repo_name, m.source.path)}
+    extra = tuple(c for c in copies if (c["repo_name"], c["path"]) not in seen)
+    return replace(m, also_in=m.also_in + extra)

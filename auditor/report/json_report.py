@@ -1,0 +1,47 @@
+"""The trace JSON, schema ``auditor.trace/1`` (documented in README.md)."""
+from __future__ import annotations
+
+import json
+
+from .. import __version__
+from ..models import Match, TraceResult, to_plain
+
+SCHEMA = "auditor.trace/1"
+
+
+def _match(m: Match) -> dict:
+    s = m.source
+    return {
+        "rank": m.rank, "verdict": m.verdict, "score": m.score, "coverage": m.coverage,
+        "identity": m.identity, "longest_run": m.longest_run,
+        "snippet_lines": list(m.snippet_lines), "source_lines": list(m.source_lines),
+        "source": {
+            "repo_name": s.repo_name, "path": s.path, "revision": s.revision, "blob_id": s.blob_id,
+            "swhid": s.swhid, "license": s.license, "license_category": s.license_category,
+            "license_conflict": s.license_conflict, "license_evidence": list(s.license_evidence),
+            "holders": list(s.holders), "copyrights": list(s.copyrights),
+        },
+        "blocks": to_plain(list(m.blocks)),
+        "also_in": list(m.also_in),
+    }
+
+
+def trace_dict(r: TraceResult) -> dict:
+    a = r.attribution
+    return {
+        "schema": SCHEMA,
+        "tool": {"name": "auditor", "version": __version__},
+        "snippet": {"sha1": r.snippet.sha1, "swhid": r.snippet.swhid, "lines": r.snippet.lines,
+                    "tokens": r.snippet.tokens, "language": r.snippet.language},
+        "verdict": r.verdict,
+        "matches": [_match(m) for m in r.matches],
+        "attribution": {"required": a.required, "present_in_snippet": a.present_in_snippet,
+                        "notice": a.notice, "reason": a.reason},
+        "index": dict(r.index),
+        "params": to_plain(r.params),
+        "note": r.note or None,
+    }
+
+
+def render_json(r: TraceResult) -> str:
+    return json.dumps(trace_dict(r), indent=2, ensure_ascii=False) + "\n"
