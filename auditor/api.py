@@ -38,7 +38,7 @@ def env_index_path(config: IndexConfig | None = None) -> Path:
     """Where the embedded index of the running Python environment is cached."""
     from platformdirs import user_cache_dir
 
-    from .corpus.env import env_fingerprint
+    from .corpus.environment import env_fingerprint
 
     config = config or IndexConfig()
     root = Path(os.environ.get("AUDITOR_CACHE_DIR") or user_cache_dir("auditor"))
@@ -50,7 +50,7 @@ def ensure_env_index(*, show_progress: bool = True, rebuild: bool = False) -> Pa
     path = env_index_path()
     if not rebuild and (path / "manifest.json").is_file():
         return path
-    from .corpus.env import count_env_files
+    from .corpus.environment import count_env_files
     from .index.builder import build
 
     if show_progress:

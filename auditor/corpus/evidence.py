@@ -1,0 +1,82 @@
+"""Package-level licence evidence for the files of a tree, through :mod:`auditor.licensing.package`.
+
+The readers only ask; deciding a file's licence is :mod:`auditor.licensing`'s job. When that
+module is not installed (or not written yet) a reader still works and yields no findings.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+from pathlib import Path
+from typing import Any, Protocol
+
+from auditor.models import LicenseFinding
+
+log = logging.getLogger(__name__)
+
+_PACKAGE_MODULE = "auditor.licensing.package"
+
+
+class Evidence(Protocol):
+    def findings_for(self, relpath: str) -> tuple[LicenseFinding, ...]: ...
+    def holders_for(self, relpath: str) -> tuple[str, ...]: ...
+    def copyrights_for(self, relpath: str) -> tuple[str, ...]: ...
+
+
+class NoEvidence:
+    """Evidence of a tree nobody could look at: no findings, no holders."""
+
+    def findings_for(self, relpath: str) -> tuple[LicenseFinding, ...]:
+        return ()
+
+    def holders_for(self, relpath: str) -> tuple[str, ...]:
+        return ()
+
+    def copyrights_for(self, relpath: str) -> tuple[str, ...]:
+        return ()
+
+
+NO_EVIDENCE = NoEvidence()
+
+
+def _licensing_package():
+    """The licensing module, or None only when it does not exist (an import error inside it propagates)."""
+    try:
+        package = importlib.import_module(_PACKAGE_MODULE)
+    except ModuleNotFoundError as e:
+        if e.name in ("auditor.licensing", _PACKAGE_MODULE):
+            log.debug("%s not available: files are read without package licence evidence", _PACKAGE_MODULE)
+            return None
+        raise
+    return package
+
+
+def tree_evidence(root: Path, name: str) -> Evidence:
+    package = _licensing_package()
+    if package is None:
+        return NO_EVIDENCE
+    return package.PackageEvidence.from_tree(root, name)
+
+
+def distribution_evidence(dist: Any) -> Evidence:
+    """Evidence of an installed distribution (an :class:`importlib.metadata.Distribution`)."""
+    package = _licensing_package()
+    if package is None:
+        return NO_EVIDENCE
+    return package.evidence_for_distribution(dist)
+
+
+def stdlib_evidence() -> Evidence:
+    package = _licensing_package()
+    if package is None:
+        return NO_EVIDENCE
+    return package.stdlib_evidence()
+
+
+def evidence_fields(evidence: Evidence, relpath: str) -> dict:
+    """The :class:`SourceFile` fields that package evidence fills, for one file."""
+    return {
+        "license_findings": tuple(evidence.findings_for(relpath)),
+        "holders": tuple(evidence.holders_for(relpath)),
+        "copyrights": tuple(evidence.copyrights_for(relpath)),
+    }

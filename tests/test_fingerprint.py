@@ -1,0 +1,123 @@
+"""Tokenising and MinHash: signatures are datasketch's, bit for bit, on real code."""
+from __future__ import annotations
+
+import inspect
+import json.decoder
+import textwrap
+
+import numpy as np
+import pytest
+
+from auditor.config import FingerprintConfig, IndexConfig, LSHConfig, optimal_bands
+from auditor.errors import AuditorError
+from auditor.fingerprint import guess_language, shingle_hashes, tokenize, window_signatures
+from auditor.fingerprint.minhash import band_keys, shingle_bytes, shingle_hash_bytes
+
+from conftest import STDLIB
+
+datasketch = pytest.importorskip("datasketch")
+
+
+def _reference_signature(norm, start, stop, cfg):
+    m = datasketch.MinHash(num_perm=cfg.num_perm, seed=cfg.seed, hashfunc=shingle_hash_bytes, scheme="affine32")
+    for j in range(start, stop):
+        m.update(shingle_bytes(norm[j: j + cfg.shingle]))
+    return m.hashvalues
+
+
+@pytest.mark.parametrize("cfg", [FingerprintConfig(), FingerprintConfig(shingle=3, window=48, stride=16, num_perm=64, seed=7)])
+def test_window_signatures_equal_datasketch(cfg):
+    text = (STDLIB / "argparse.py").read_text("utf-8")
+    toks = tokenize(text, "Python")
+    hashes = shingle_hashes(toks.norm, cfg.shingle)
+    sigs, first = window_signatures(hashes, cfg)
+    assert len(sigs) > 50
+    for w in (0, 1, len(sigs) // 2, len(sigs) - 1):
+        stop = min(first[w] + cfg.window, len(hashes))
+        ref = _reference_signature(toks.norm, first[w], stop, cfg)
+        assert ref.dtype == np.uint32
+        assert np.array_equal(ref, sigs[w]), f"window {w} differs from datasketch"
+
+
+def test_shingle_hash_matches_bytes_hashfunc():
+    toks = tokenize(inspect.getsource(json.decoder), "Python").norm
+    hashes = shingle_hashes(toks, 5)
+    for j in (0, 17, len(hashes) - 1):
+        assert int(hashes[j]) == shingle_hash_bytes(shingle_bytes(toks[j: j + 5]))
+
+
+def test_short_text_is_one_window_covering_every_shingle():
+    cfg = FingerprintConfig()
+    toks = tokenize("def f(a, b):\n    return a + b\n", "Python")
+    sigs, first = window_signatures(shingle_hashes(toks.norm, cfg.shingle), cfg)
+    assert sigs.shape == (1, cfg.num_perm) and first.tolist() == [0]
+
+
+def test_every_shingle_is_in_some_window():
+    cfg = FingerprintConfig(window=64, stride=32)
+    n = 1000
+    sigs, first = window_signatures(np.arange(n, dtype=np.uint32), cfg)
+    covered = np.zeros(n, bool)
+    for f in first:
+        covered[f: f + cfg.window] = True
+    assert covered.all()
+
+
+def test_comments_and_layout_do_not_change_tokens():
+    src = inspect.getsource(json.decoder.JSONArray)  # no docstring: a comment added inside one is text
+    assert '"""' not in src
+    reformatted = "\n".join(line.strip() + "  # note" for line in src.splitlines())
+    a = tokenize(src, "Python")
+    b = tokenize(textwrap.dedent(reformatted), "Python")
+    assert a.raw == b.raw
+
+
+def test_renamed_identifiers_normalise_equal_but_raw_differs():
+    c_code = "static int add(int a, int b) { /* sum */ return a + b; } // done"
+    renamed = "static int plus(int x, int y) { return x + y; }"
+    a, b = tokenize(c_code, "C"), tokenize(renamed, "C")
+    assert a.norm == b.norm and a.raw != b.raw
+    assert "return" in a.norm and "I" in a.norm
+
+
+def test_keywords_that_are_names_elsewhere_are_normalised():
+    # 'end' and 'type' are names in Python and Java: renaming them must not change the stream.
+    assert tokenize("end = type(x)", "Python").norm == tokenize("stop = kind(x)", "Python").norm
+
+
+def test_token_lines():
+    text = "a = 1\n\nb = 'x'\n"
+    toks = tokenize(text, "Python")
+    assert toks.lines(text).tolist() == [1, 1, 1, 3, 3, 3]
+
+
+def test_guess_language():
+    assert guess_language(inspect.getsource(json.decoder)) == "Python"
+    assert guess_language("int main(void) {\n  return 0;\n}\n") is None
+
+
+def test_optimal_bands_agree_with_datasketch():
+    from datasketch.lsh import _optimal_param
+
+    for t, p in ((0.3, 128), (0.5, 128), (0.2, 64), (0.8, 256)):
+        assert optimal_bands(t, p) == _optimal_param(t, p, 0.5, 0.5)
+
+
+def test_band_keys_equal_only_for_equal_bands():
+    sig = np.random.RandomState(0).randint(0, 2**32, (3, 8), dtype=np.uint64).astype(np.uint32)
+    sig[1, :4] = sig[0, :4]
+    keys = band_keys(sig, 2, 4)
+    assert keys[0, 0] == keys[0, 1] and keys[1, 0] != keys[1, 1] and keys[0, 0] != keys[0, 2]
+
+
+def test_config_validates_with_actionable_messages():
+    with pytest.raises(AuditorError, match="did you mean num_perm"):
+        LSHConfig(threshold=0.5, num_perm=16, bands=8, rows=4)
+    with pytest.raises(AuditorError, match="multiple of stride"):
+        FingerprintConfig(window=64, stride=24)
+    with pytest.raises(AuditorError):
+        LSHConfig(threshold=1.5)
+    cfg = IndexConfig()
+    assert IndexConfig.from_dict(cfg.to_dict()).tag == cfg.tag
+    other = IndexConfig(FingerprintConfig(window=32, stride=16))
+    assert other.tag != cfg.tag
