@@ -127,15 +127,18 @@ def optimal_bands(threshold: float, num_perm: int, fp_weight: float = 0.5, fn_we
 class VerifyConfig:
     """Thresholds that turn an alignment into a verdict. Documented in the README.
 
-    - ``min_tokens``: a snippet with fewer code tokens is too short to attribute.
+    - a snippet with fewer than ``min_snippet_tokens`` code tokens is too short to attribute.
     - a block (a run of aligned tokens) counts only from ``min_block`` tokens.
-    - ``verbatim``: coverage >= verbatim_coverage and every aligned token identical.
-    - ``near-verbatim``: coverage >= near_coverage and identity >= near_identity,
-      or coverage >= near_coverage over at least ``structural_tokens`` tokens
-      (a long copy with every identifier renamed).
-    - ``similar``: coverage >= similar_coverage and a run of >= min_tokens tokens.
+    - ``verbatim``: coverage >= verbatim_coverage, at least ``min_snippet_tokens`` aligned,
+      and >= verbatim_identity of aligned tokens identical.
+    - ``near-verbatim``: at least ``min_tokens`` aligned, coverage >= near_coverage and
+      identity >= near_identity, or coverage >= near_coverage over at least
+      ``structural_tokens`` tokens (a long copy with every identifier renamed).
+    - ``similar``: at least ``min_tokens`` aligned in a run, coverage >= similar_coverage,
+      and the identity rule of near-verbatim.
     """
 
+    min_snippet_tokens: int = 10
     min_tokens: int = 20
     min_block: int = 8
     verbatim_coverage: float = 0.9
@@ -144,7 +147,7 @@ class VerifyConfig:
     near_identity: float = 0.5
     structural_tokens: int = 120
     similar_coverage: float = 0.5
-    candidates: int = 32  # source blobs verified per query, best estimated containment first
+    candidates: int = 100  # source blobs verified per query, best estimated containment first
     min_containment: float = 0.2  # LSH candidates estimated to hold less of a query window are not verified
 
     def __post_init__(self):

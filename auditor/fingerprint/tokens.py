@@ -169,3 +169,41 @@ def tokenize(text: str, language: str | None = None, *, normalize_identifiers: b
             ends.append(m.end())
     return Tokens(raw, norm, np.asarray(kinds, dtype=np.uint8),
                   np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64))
+
+
+_DOC_CONTINUATION = re.compile(r"[ \t]*\*(?:[ \t]|$)[^\n]*(?:\n|$)|[ \t]*\*/[ \t]*(?:\n|$)|[ \t]*(?:\n|$)")
+_CODE_PUNCT = frozenset(";{}()[]=<>+-*/&|!:?")
+
+
+def drop_partial_comment(text: str, language: str | None) -> str:
+    """Blank the tail of a comment that a pasted snippet starts inside of.
+
+    A completion often begins mid-comment (``... in release mode */ Class<?> c = ...``, or
+    Javadoc lines starting with ``*``). In the source that text is inside ``/* */`` and
+    dropped; in the snippet it would be read as code and spoil the match. Blanked text keeps
+    its newlines, so line numbers do not move.
+    """
+    if family_of(language) != "c":
+        return text
+    end = 0
+    close, open_ = text.find("*/"), text.find("/*")
+    if close >= 0 and (open_ < 0 or close < open_):
+        end = close + 2
+    while True:  # leading Javadoc continuation lines and blank lines
+        m = _DOC_CONTINUATION.match(text, end)
+        if not m or m.end() == end:
+            break
+        end = m.end()
+    if end == 0:
+        return text
+    return re.sub(r"[^\n]", " ", text[:end]) + text[end:]
+
+
+def looks_like_prose(toks: Tokens) -> bool:
+    """Mostly words with little code punctuation: documentation or licence text, not code."""
+    n = len(toks)
+    if n < 10:
+        return False
+    words = int(np.isin(toks.kinds, (IDENT, KEYWORD)).sum())
+    punct = sum(1 for t in toks.raw if t in _CODE_PUNCT)
+    return words / n >= 0.7 and punct / n < 0.12

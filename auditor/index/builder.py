@@ -166,7 +166,9 @@ def build(sources: list[str], out: str | os.PathLike, config: IndexConfig | None
         for spec in sources:
             validate_source(spec)
         files = (sf for spec in sources for sf in iter_source(spec))
-    described = [describe_source(s) for s in sources]
+        described = [describe_source(s) for s in sources]
+    else:
+        described = [{"spec": s, "kind": "given"} for s in sources]
     stats = BuildStats()
     t0 = time.perf_counter()
     with atomic_directory(out) as tmp:

@@ -154,12 +154,19 @@ class Index:
         return [Candidate(b, round(best[b], 4), max(wins[b])[1], tuple(sorted(w for _, w in wins[b])))
                 for b in ranked]
 
-    def window_spans(self, windows, near: int, reach: int) -> list[tuple[int, int]]:
-        """Char spans of ``windows`` that lie within ``reach`` chars of window ``near``."""
-        c0, c1 = (int(x) for x in self.windows[near, 1:])
-        spans = [(int(a), int(b)) for a, b in np.asarray(self.windows[list(windows), 1:])]
-        return [(a, b) for a, b in spans if b >= c0 - reach and a <= c1 + reach] or [(c0, c1)]
-
-
-def open_index(directory: str | os.PathLike) -> Index:
-    return Index(directory)
+    def region(self, blob: int, windows, near: int, widen: int) -> tuple[int, int]:
+        """Char span worth aligning: the collided windows close to window ``near``, widened
+        by ``widen`` windows each side. It starts at a window start, which is a token
+        boundary, so tokenising from there never starts inside a string or comment."""
+        ids = sorted({w for w in windows if abs(w - near) <= 4 * widen + 4}) or [near]
+        lo, hi = ids[0], ids[-1]
+        lo_bound, hi_bound = lo, hi
+        while lo_bound > 0 and lo - lo_bound < widen and int(self.windows[lo_bound - 1, 0]) == blob:
+            lo_bound -= 1
+        while hi_bound + 1 < len(self.windows) and hi_bound - hi < widen and int(self.windows[hi_bound + 1, 0]) == blob:
+            hi_bound += 1
+        first_of_blob = lo_bound == 0 or int(self.windows[lo_bound - 1, 0]) != blob
+        last_of_blob = hi_bound + 1 == len(self.windows) or int(self.windows[hi_bound + 1, 0]) != blob
+        start = 0 if first_of_blob else int(self.windows[lo_bound, 1])
+        end = -1 if last_of_blob else int(self.windows[hi_bound, 2])
+        return start, end

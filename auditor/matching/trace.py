@@ -10,9 +10,10 @@ from ..attribution import attribute
 from ..config import VerifyConfig
 from ..errors import AuditorError
 from ..fingerprint import guess_language, shingle_hashes, tokenize, window_signatures
+from ..fingerprint.tokens import drop_partial_comment, looks_like_prose
 from ..index.reader import Index
 from ..models import Match, SnippetInfo, SourceRef, TraceResult, git_blob_sha1
-from .verify import VERDICTS, align, source_region
+from .verify import VERDICTS, align
 
 MAX_SNIPPET_CHARS = 2_000_000
 # Paths that hold someone else's code: a copy found there is shown after the original.
@@ -52,14 +53,19 @@ def trace(index: Index, text: str, *, top_k: int = 5, language: str | None = Non
     vcfg = verify_config or VerifyConfig()
     fp = index.config.fingerprint
     language = language or guess_language(text)
-    toks = tokenize(text, language, normalize_identifiers=fp.normalize_identifiers,
+    toks = tokenize(drop_partial_comment(text, language), language, normalize_identifiers=fp.normalize_identifiers,
                     normalize_literals=fp.normalize_literals)
     info = SnippetInfo(sha1=git_blob_sha1(text.encode("utf-8", "surrogateescape")), lines=text.count("\n") + 1,
                        tokens=len(toks), language=language, text=text)
     params = {"top_k": top_k, "verify": vcfg.__dict__.copy(), "language": language}
-    if len(toks) < vcfg.min_tokens:
-        note = ("the snippet has no code tokens (only comments or blank lines)" if len(toks) == 0 else
-                f"the snippet has {len(toks)} code tokens; at least {vcfg.min_tokens} are needed to attribute it")
+    note = ""
+    if len(toks) == 0:
+        note = "the snippet has no code tokens (only comments or blank lines)"
+    elif len(toks) < vcfg.min_snippet_tokens:
+        note = f"the snippet has {len(toks)} code tokens; at least {vcfg.min_snippet_tokens} are needed to attribute it"
+    elif looks_like_prose(toks):
+        note = "the snippet reads as prose (documentation or licence text), not code: it is not attributed as code"
+    if note:
         return TraceResult(info, "none", (), attribute([], text), index.describe(), params, note)
 
     hashes = shingle_hashes(toks.norm, fp.shingle)
@@ -72,8 +78,8 @@ def trace(index: Index, text: str, *, top_k: int = 5, language: str | None = Non
         files = sorted(index.files_of(cand.blob), key=_origin_order)
         if not files:
             continue
-        spans = index.window_spans(cand.windows, near=cand.best_window, reach=2 * len(text))
-        region = source_region(source_text, spans, margin=len(text))
+        widen = len(toks) // fp.stride + 1
+        region = index.region(cand.blob, cand.windows, cand.best_window, widen)
         al = align(toks, text, source_text, region, files[0].get("language"), fp.normalize_identifiers,
                    fp.normalize_literals, vcfg)
         if al is None or al.verdict == "none":

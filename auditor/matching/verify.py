@@ -54,21 +54,39 @@ def matching_blocks(left: list[str], right: list[str]) -> list[Block]:
             for op in Indel.opcodes(a, b) if op.tag == "equal"]
 
 
-def source_region(text: str, spans: list[tuple[int, int]], margin: int) -> tuple[int, int]:
-    """The part of a source file worth aligning: the collided windows, widened by ``margin``."""
-    start = max(0, min(s for s, _ in spans) - margin)
-    end = min(len(text), max(e for _, e in spans) + margin)
-    if end - start > MAX_REGION_CHARS:
-        end = start + MAX_REGION_CHARS
-    start = text.rfind("\n", 0, start) + 1  # whole lines, so line numbers and display stay clean
-    nl = text.find("\n", end)
-    return start, (len(text) if nl < 0 else nl)
+def _anchored_blocks(left: list[str], right: list[str], n: int, cfg: VerifyConfig) -> list[Block]:
+    min_block = min(cfg.min_block, max(3, n // 4))
+    blocks = [b for b in matching_blocks(left, right) if b.size >= min_block]
+    if not blocks:
+        return []
+    # An LCS over a wide region may pick up snippet tokens far from the copy. Anchor on the
+    # longest run and align again within the stretch of source the snippet could cover.
+    anchor = max(blocks, key=lambda b: b.size)
+    slack = max(8, n // 4)
+    lo = max(0, anchor.b - anchor.a - slack)
+    hi = min(len(right), anchor.b + (n - anchor.a) + slack)
+    return [Block(b.a, b.b + lo, b.size) for b in matching_blocks(left, right[lo:hi]) if b.size >= min_block]
+
+
+def _block_stats(snippet: Tokens, src: Tokens, blocks: list[Block]):
+    """(score, per-token identical flags, coverage, identity, exact share, aligned tokens)."""
+    n = len(snippet)
+    s_idx = np.concatenate([np.arange(b.a, b.a + b.size) for b in blocks])
+    t_idx = np.concatenate([np.arange(b.b, b.b + b.size) for b in blocks])
+    same = np.array([snippet.raw[i] == src.raw[j] for i, j in zip(s_idx.tolist(), t_idx.tolist())])
+    named = np.isin(snippet.kinds[s_idx], (IDENT, STRING, NUMBER))
+    aligned = len(s_idx)
+    identity = float(same[named].mean()) if named.any() else 1.0
+    score = float(same.sum() + 0.5 * (~same).sum()) / n
+    return score, same, aligned / n, identity, float(same.mean()), aligned
 
 
 def align(snippet: Tokens, snippet_text: str, source_text: str, region: tuple[int, int],
           language: str | None, normalize_identifiers: bool, normalize_literals: bool,
           cfg: VerifyConfig) -> Alignment | None:
     r0, r1 = region
+    if r1 < 0 or r1 - r0 > MAX_REGION_CHARS:
+        r1 = min(len(source_text), r0 + MAX_REGION_CHARS)
     src = tokenize(source_text[r0:r1], language, normalize_identifiers=normalize_identifiers,
                    normalize_literals=normalize_literals)
     n = len(snippet)
@@ -76,29 +94,19 @@ def align(snippet: Tokens, snippet_text: str, source_text: str, region: tuple[in
         return None
     src.starts += r0
     src.ends += r0
-    min_block = min(cfg.min_block, max(3, n // 4))
-    blocks = [b for b in matching_blocks(snippet.norm, src.norm) if b.size >= min_block]
-    if not blocks:
+    # Align twice: on raw tokens (finds the exact copy in repetitive, templated code, where
+    # normalised tokens align with the first look-alike) and on normalised tokens (finds
+    # renamed copies). The better-scoring alignment wins.
+    best = None
+    for left, right in ((snippet.raw, src.raw), (snippet.norm, src.norm)):
+        blocks = _anchored_blocks(left, right, n, cfg)
+        if blocks:
+            stats = _block_stats(snippet, src, blocks)
+            if best is None or stats[0] > best[1][0]:
+                best = (blocks, stats)
+    if best is None:
         return None
-    # An LCS over a wide region may pick up snippet tokens far from the copy. Anchor on the
-    # longest run and align again within the stretch of source the snippet could cover.
-    anchor = max(blocks, key=lambda b: b.size)
-    slack = max(8, n // 4)
-    lo = max(0, anchor.b - anchor.a - slack)
-    hi = min(len(src), anchor.b + (n - anchor.a) + slack)
-    blocks = [Block(b.a, b.b + lo, b.size) for b in matching_blocks(snippet.norm, src.norm[lo:hi])
-              if b.size >= min_block]
-    if not blocks:
-        return None
-    s_idx = np.concatenate([np.arange(b.a, b.a + b.size) for b in blocks])
-    t_idx = np.concatenate([np.arange(b.b, b.b + b.size) for b in blocks])
-    same = np.array([snippet.raw[i] == src.raw[j] for i, j in zip(s_idx.tolist(), t_idx.tolist())])
-    named = np.isin(snippet.kinds[s_idx], (IDENT, STRING, NUMBER))
-    aligned = len(s_idx)
-    coverage = aligned / n
-    identity = float(same[named].mean()) if named.any() else 1.0
-    exact_share = float(same.mean())
-    score = (same.sum() + 0.5 * (~same).sum()) / n
+    blocks, (score, same, coverage, identity, exact_share, aligned) = best
     longest = max(b.size for b in blocks)
     verdict = _verdict(coverage, identity, exact_share, aligned, longest, cfg)
 
@@ -126,10 +134,10 @@ def align(snippet: Tokens, snippet_text: str, source_text: str, region: tuple[in
 
 def _verdict(coverage: float, identity: float, exact_share: float, aligned: int, longest: int,
              cfg: VerifyConfig) -> str:
+    if coverage >= cfg.verbatim_coverage and exact_share >= cfg.verbatim_identity and aligned >= cfg.min_snippet_tokens:
+        return "verbatim"
     if aligned < cfg.min_tokens:
         return "none"
-    if coverage >= cfg.verbatim_coverage and exact_share >= cfg.verbatim_identity:
-        return "verbatim"
     if coverage >= cfg.near_coverage and (identity >= cfg.near_identity or aligned >= cfg.structural_tokens):
         return "near-verbatim"
     if coverage >= cfg.similar_coverage and longest >= cfg.min_tokens and (

@@ -56,5 +56,5 @@ def render_markdown(r: TraceResult) -> str:
     else:
         out.append(f"Not required: {_esc(a.reason)}.")
     if a.notice:
-        out += ["", _fence(a.notice)]
+        out += ["", "Notice that should accompany the snippet:", "", _fence(a.notice)]
     return "\n".join(out) + "\n"

@@ -1,0 +1,132 @@
+"""Machine-readable ``debian/copyright`` (DEP-5): per-path licence and copyright holders.
+
+debian_inspector parses the file; ScanCode's Debian licensing (``packagedcode.
+debian_copyright``) interprets ``License:`` short names that are not SPDX ids ("GPL-3+",
+"Expat", "BSD-3-clause-Regents"), using the licence texts in the file's own stand-alone
+``License:`` paragraphs. Matching paths to ``Files:`` patterns is done here: DEP-5's
+``*`` also matches ``/``, ``[`` is literal and ``\\`` escapes, which ``fnmatch`` does not
+do, and debian_inspector has no matcher.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+import re
+
+from auditor.licensing.detection import copyrights_in_text
+from auditor.licensing.spdx import normalize
+
+DEP5_FORMAT_PREFIX = "format:"
+_COPYRIGHT_WORD = re.compile(r"copyright|\(c\)|©", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Dep5Stanza:
+    """One ``Files:`` stanza: its patterns, licence and copyright."""
+
+    patterns: tuple[str, ...]
+    license_name: str  # as written in the stanza's License: field
+    expression: str | None  # SPDX, None when neither SPDX nor ScanCode could read it
+    holders: tuple[str, ...] = ()
+    copyrights: tuple[str, ...] = ()
+    line: int = 0  # line of the Files: field in debian/copyright
+
+    def matches(self, relpath: str) -> bool:
+        return any(_pattern_regex(p).fullmatch(relpath) for p in self.patterns)
+
+    @property
+    def detail(self) -> str:
+        return f"debian/copyright:{self.line} Files: {' '.join(self.patterns)} License: {self.license_name}"
+
+
+@lru_cache(maxsize=4096)
+def _pattern_regex(pattern: str) -> re.Pattern:
+    pattern = pattern[2:] if pattern.startswith("./") else pattern
+    out, i = [], 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\" and i + 1 < len(pattern):
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        out.append(".*" if char == "*" else "." if char == "?" else re.escape(char))
+        i += 1
+    return re.compile("".join(out), re.DOTALL)
+
+
+def is_machine_readable(path: Path) -> bool:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.readline().strip().lower().startswith(DEP5_FORMAT_PREFIX)
+    except OSError:
+        return False
+
+
+def _stanza_copyrights(paragraph) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(holders, statements) of a stanza's Copyright: field, through ScanCode's copyright
+    detector. DEP-5 lines usually omit the word "Copyright", which the detector needs."""
+    lines = [s.dumps() for s in (paragraph.copyright.statements if paragraph.copyright else [])]
+    lines = [line if _COPYRIGHT_WORD.search(line) else f"Copyright {line}" for line in lines if line.strip()]
+    found = copyrights_in_text("\n".join(lines))
+    if found.holders or found.statements:
+        return found.holders, found.statements
+    return (), tuple(lines)
+
+
+def read_dep5(path: Path) -> tuple[Dep5Stanza, ...]:
+    """The ``Files:`` stanzas of the DEP-5 file at ``path`` in file order; () if the file is
+    not machine-readable. Short names that are not SPDX ids need ScanCode's licence index."""
+    from debian_inspector.copyright import CopyrightFilesParagraph, DebianCopyright
+
+    if not is_machine_readable(path):
+        return ()
+    parsed = DebianCopyright.from_file(str(path))
+    paragraphs = [p for p in parsed.paragraphs if isinstance(p, CopyrightFilesParagraph) and p.files]
+    debian_licensing = None
+    stanzas = []
+    for paragraph in paragraphs:
+        name = (paragraph.license.name or "").strip() if paragraph.license else ""
+        expression = normalize(name)
+        if expression is None and name:
+            if debian_licensing is None:
+                debian_licensing = _debian_licensing(parsed)
+            expression = _scancode_reading(debian_licensing, paragraph)
+        holders, statements = _stanza_copyrights(paragraph)
+        stanzas.append(Dep5Stanza(
+            patterns=tuple(paragraph.files.values),
+            license_name=name,
+            expression=expression,
+            holders=holders,
+            copyrights=statements,
+            line=paragraph.get_field_line_numbers("files")[0],
+        ))
+    return tuple(stanzas)
+
+
+def _debian_licensing(parsed):
+    from packagedcode.debian_copyright import DebianLicensing, EnhancedDebianCopyright
+
+    from auditor.licensing.detection import scancode_cache
+
+    scancode_cache()  # loaded (and timed) here rather than deep inside packagedcode
+    enhanced = EnhancedDebianCopyright(debian_copyright=parsed)
+    return DebianLicensing.from_license_paragraphs(paras_with_license=enhanced.paragraphs_with_license_text)
+
+
+def _scancode_reading(debian_licensing, paragraph) -> str | None:
+    from auditor.licensing.detection import scancode_cache, scancode_expression_to_spdx
+
+    detection = debian_licensing.get_license_detection_from_license_field(paragraph)
+    found = detection.license_expression_object
+    if found is None:
+        return None
+    return scancode_expression_to_spdx(scancode_cache().licensing.dedup(found))
+
+
+def stanza_for(stanzas: tuple[Dep5Stanza, ...], relpath: str) -> Dep5Stanza | None:
+    """The stanza that governs ``relpath``: per DEP-5, the last one whose patterns match."""
+    for stanza in reversed(stanzas):
+        if stanza.matches(relpath):
+            return stanza
+    return None
