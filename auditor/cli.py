@@ -202,9 +202,26 @@ def audit_cmd(queries, index_dir, out_dir, id_column, text_column, top_k, quiet)
     click.echo(json.dumps({"out": out_dir, **counts}))
 
 
+def _run(command: click.Command, argv, prog_name: str) -> None:
+    """Run a click command, turning usage errors into one line on stderr and exit status 2."""
+    try:
+        rv = command.main(args=argv, prog_name=prog_name, standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("auditor: interrupted", err=True)
+        sys.exit(130)
+    except click.exceptions.NoArgsIsHelpError as e:
+        click.echo(e.format_message())
+        sys.exit(0)
+    except click.ClickException as e:
+        hint = f" (see {prog_name} --help)" if isinstance(e, click.UsageError) else ""
+        click.echo(f"auditor: error: {' '.join(e.format_message().split())}{hint}", err=True)
+        sys.exit(2)
+    sys.exit(rv if isinstance(rv, int) else 0)
+
+
 def main(argv=None):
-    cli.main(args=argv, prog_name="auditor")
+    _run(cli, argv, "auditor")
 
 
 def trace_snippet_main(argv=None):
-    trace_snippet_cli.main(args=argv, prog_name="trace-snippet")
+    _run(trace_snippet_cli, argv, "trace-snippet")

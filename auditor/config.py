@@ -27,12 +27,12 @@ class FingerprintConfig:
     """
 
     shingle: int = 5
-    window: int = 64
-    stride: int = 32
+    window: int = 32
+    stride: int = 16
     num_perm: int = 128
     seed: int = 1
     normalize_identifiers: bool = True
-    normalize_literals: bool = True
+    normalize_literals: bool = False
 
     def __post_init__(self):
         if self.shingle < 1:
@@ -147,7 +147,8 @@ class VerifyConfig:
     near_identity: float = 0.5
     structural_tokens: int = 120
     similar_coverage: float = 0.5
-    candidates: int = 100  # source blobs verified per query, best estimated containment first
+    lsh_candidates: int = 400  # source blobs taken from the LSH tables, best estimated containment first
+    candidates: int = 32  # of those, verified by alignment after re-ranking on raw tokens
     min_containment: float = 0.2  # LSH candidates estimated to hold less of a query window are not verified
 
     def __post_init__(self):

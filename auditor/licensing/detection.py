@@ -133,16 +133,15 @@ def _split_notices_and_tags(detections) -> TextLicenses:
     for found in detections:
         if not found.license_expression or _only_unknown(found.license_expression):
             continue
-        kinds = {_is_notice_or_text(m) for m in found.matches}
-        if len(kinds) == 1:
-            (notices if kinds == {True} else tags).append(found.license_expression)
+        notice_matches = [m for m in found.matches if _is_notice_or_text(m)]
+        if not notice_matches:
+            tags.append(found.license_expression)
             continue
-        # ScanCode groups adjacent lines into one detection: "Licensed under the Apache
-        # License ..." next to ":license: BSD, see LICENSE" must still be told apart.
-        for match in found.matches:
-            expression = match.rule.license_expression
-            if not _only_unknown(expression):
-                (notices if _is_notice_or_text(match) else tags).append(expression)
+        # ScanCode groups adjacent lines into one detection. A short reference next to a
+        # notice belongs to it ("You should have received a copy of the GNU Lesser General
+        # Public License" closing an LGPL-3.0+ notice, which alone reads as LGPL-2.1+) or
+        # repeats the package's licence (":license: BSD" above Nokia's Apache-2.0 notice).
+        notices.extend(m.rule.license_expression for m in notice_matches if not _only_unknown(m.rule.license_expression))
     return TextLicenses(
         notices=scancode_expression_to_spdx(_combine_scancode(notices)),
         tags=scancode_expression_to_spdx(_combine_scancode(tags)),

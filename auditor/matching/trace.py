@@ -72,12 +72,7 @@ def trace(index: Index, text: str, *, top_k: int = 5, language: str | None = Non
     sigs, first = window_signatures(hashes, fp, stride=fp.query_stride)
     sizes = np.minimum(first + fp.window, len(hashes)) - first
     found: list[tuple] = []
-    for cand in index.candidates(sigs, sizes.astype(np.float64), limit=vcfg.candidates,
-                                 min_containment=vcfg.min_containment):
-        source_text = index.blob_text(cand.blob)
-        files = sorted(index.files_of(cand.blob), key=_origin_order)
-        if not files:
-            continue
+    for cand, source_text, files in _rerank(index, toks, sigs, sizes, vcfg):
         widen = len(toks) // fp.stride + 1
         region = index.region(cand.blob, cand.windows, cand.best_window, widen)
         al = align(toks, text, source_text, region, files[0].get("language"), fp.normalize_identifiers,
@@ -112,6 +107,33 @@ def trace(index: Index, text: str, *, top_k: int = 5, language: str | None = Non
         ))
     verdict = min((m.verdict for m in matches), key=VERDICTS.index, default="none")
     return TraceResult(info, verdict, tuple(matches), attribute(matches, text), index.describe(), params)
+
+
+def _rerank(index: Index, toks, sigs, sizes, vcfg: VerifyConfig):
+    """LSH candidates re-ranked by how many of the snippet's raw tokens their best window holds.
+
+    Signatures are built on normalised tokens, so in templated code (getters, generated
+    resource tables, criteria builders) hundreds of files tie; the raw identifiers and
+    literals of the best window tell the copy from its look-alikes, for the price of
+    tokenising 64 tokens per candidate.
+    """
+    fp = index.config.fingerprint
+    wanted = set(toks.raw)
+    scored = []
+    for cand in index.candidates(sigs, sizes.astype(np.float64), limit=vcfg.lsh_candidates,
+                                 min_containment=vcfg.min_containment):
+        files = index.files_of(cand.blob)
+        if not files:
+            continue
+        source_text = index.blob_text(cand.blob)
+        start, end = index.region(cand.blob, (cand.best_window,), cand.best_window, 0)
+        window = tokenize(source_text[start: end if end >= 0 else len(source_text)], files[0].get("language"),
+                          normalize_identifiers=fp.normalize_identifiers, normalize_literals=fp.normalize_literals,
+                          with_positions=False)
+        overlap = len(wanted.intersection(window.raw)) / max(1, len(wanted))
+        scored.append((cand.score + overlap, cand, source_text, sorted(files, key=_origin_order)))
+    scored.sort(key=lambda t: (-t[0], t[1].blob))
+    return [(cand, text, files) for _, cand, text, files in scored[: vcfg.candidates]]
 
 
 def _with_also(m: Match, copies: list[dict]) -> Match:
