@@ -133,7 +133,9 @@ class VerifyConfig:
       and >= verbatim_identity of aligned tokens identical.
     - ``near-verbatim``: at least ``min_tokens`` aligned, coverage >= near_coverage and
       identity >= near_identity, or coverage >= near_coverage over at least
-      ``structural_tokens`` tokens (a long copy with every identifier renamed).
+      ``structural_tokens`` tokens (a long copy with every identifier renamed). Under
+      ``short_tokens`` aligned tokens the identity must reach ``short_identity``: short
+      templated code (getters, test set-ups, state machines) looks alike with its names changed.
     - ``similar``: at least ``min_tokens`` aligned in a run, coverage >= similar_coverage,
       and the identity rule of near-verbatim.
     """
@@ -145,6 +147,8 @@ class VerifyConfig:
     verbatim_identity: float = 0.99
     near_coverage: float = 0.7
     near_identity: float = 0.5
+    short_tokens: int = 60  # below this many aligned tokens, near-verbatim needs short_identity
+    short_identity: float = 0.8
     structural_tokens: int = 120
     similar_coverage: float = 0.5
     lsh_candidates: int = 400  # source blobs taken from the LSH tables, best estimated containment first

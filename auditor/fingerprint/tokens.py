@@ -171,32 +171,33 @@ def tokenize(text: str, language: str | None = None, *, normalize_identifiers: b
                   np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64))
 
 
-_DOC_CONTINUATION = re.compile(r"[ \t]*\*(?:[ \t]|$)[^\n]*(?:\n|$)|[ \t]*\*/[ \t]*(?:\n|$)|[ \t]*(?:\n|$)")
 _CODE_PUNCT = frozenset(";{}()[]=<>+-*/&|!:?")
 
 
-def drop_partial_comment(text: str, language: str | None) -> str:
-    """Blank the tail of a comment that a pasted snippet starts inside of.
+_JAVADOC_LINE = re.compile(r"^[ \t]*\*(?:[ \t].*|/?)$", re.M)
 
-    A completion often begins mid-comment (``... in release mode */ Class<?> c = ...``, or
-    Javadoc lines starting with ``*``). In the source that text is inside ``/* */`` and
-    dropped; in the snippet it would be read as code and spoil the match. Blanked text keeps
-    its newlines, so line numbers do not move.
+
+def drop_partial_comment(text: str, language: str | None) -> str:
+    """Blank comment text that a pasted snippet holds without its comment markers.
+
+    A completion often begins mid-comment (``... in release mode */ Class<?> c = ...``) or
+    spans Javadoc lines (`` * <p>May be a reference ...``). In the source that text is inside
+    ``/* */`` and dropped; in the snippet it would be read as code and spoil the match. So the
+    text before an unopened ``*/`` is blanked, and so is every line that reads as a comment
+    continuation (``*`` then text) and does not end like code (``;``, ``{``, ``}``, ``)``).
+    Blanked text keeps its newlines, so line numbers do not move.
     """
     if family_of(language) != "c":
         return text
-    end = 0
     close, open_ = text.find("*/"), text.find("/*")
     if close >= 0 and (open_ < 0 or close < open_):
-        end = close + 2
-    while True:  # leading Javadoc continuation lines and blank lines
-        m = _DOC_CONTINUATION.match(text, end)
-        if not m or m.end() == end:
-            break
-        end = m.end()
-    if end == 0:
-        return text
-    return re.sub(r"[^\n]", " ", text[:end]) + text[end:]
+        text = re.sub(r"[^\n]", " ", text[: close + 2]) + text[close + 2:]
+
+    def blank(m: re.Match) -> str:
+        line = m.group(0)
+        return line if line.rstrip().endswith((";", "{", "}", ")")) else " " * len(line)
+
+    return _JAVADOC_LINE.sub(blank, text)
 
 
 def looks_like_prose(toks: Tokens) -> bool:

@@ -138,9 +138,10 @@ def _verdict(coverage: float, identity: float, exact_share: float, aligned: int,
         return "verbatim"
     if aligned < cfg.min_tokens:
         return "none"
-    if coverage >= cfg.near_coverage and (identity >= cfg.near_identity or aligned >= cfg.structural_tokens):
+    needed = cfg.short_identity if aligned < cfg.short_tokens else cfg.near_identity
+    if coverage >= cfg.near_coverage and (identity >= needed or aligned >= cfg.structural_tokens):
         return "near-verbatim"
     if coverage >= cfg.similar_coverage and longest >= cfg.min_tokens and (
-            identity >= cfg.near_identity or aligned >= cfg.structural_tokens):
+            identity >= needed or aligned >= cfg.structural_tokens):
         return "similar"
     return "none"
