@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 
 import click
@@ -216,6 +217,12 @@ def _run(command: click.Command, argv, prog_name: str) -> None:
         hint = f" (see {prog_name} --help)" if isinstance(e, click.UsageError) else ""
         click.echo(f"auditor: error: {' '.join(e.format_message().split())}{hint}", err=True)
         sys.exit(2)
+    except Exception as e:  # a bug, not bad input: say so in one line, keep the traceback on request
+        if os.environ.get("AUDITOR_DEBUG"):
+            raise
+        click.echo(f"auditor: internal error: {e.__class__.__name__}: {e} "
+                   "(a bug: please report it; AUDITOR_DEBUG=1 shows the traceback)", err=True)
+        sys.exit(1)
     sys.exit(rv if isinstance(rv, int) else 0)
 
 

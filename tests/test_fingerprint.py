@@ -119,5 +119,5 @@ def test_config_validates_with_actionable_messages():
         LSHConfig(threshold=1.5)
     cfg = IndexConfig()
     assert IndexConfig.from_dict(cfg.to_dict()).tag == cfg.tag
-    other = IndexConfig(FingerprintConfig(window=32, stride=16))
+    other = IndexConfig(FingerprintConfig(window=64, stride=32))
     assert other.tag != cfg.tag

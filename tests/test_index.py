@@ -91,12 +91,12 @@ def test_index_with_other_parameters_is_refused(stdlib_index, tmp_path):
     other = tmp_path / "other"
     shutil.copytree(stdlib_index, other)
     manifest = json.loads((other / "manifest.json").read_text())
-    manifest["config"]["fingerprint"]["window"] = 32  # tables were built with 64-token windows
+    manifest["config"]["fingerprint"]["window"] = 64  # tables were built with 32-token windows
     (other / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(AuditorError, match="config tag"):
         Index(other)
-    manifest["config"]["tag"] = api.make_config(window=32, stride=16).tag
-    manifest["config"]["fingerprint"]["stride"] = 16
+    manifest["config"]["tag"] = api.make_config(window=64, stride=32).tag
+    manifest["config"]["fingerprint"]["stride"] = 32
     (other / "manifest.json").write_text(json.dumps(manifest))
     ix = Index(other)  # self-consistent manifest: opens, but a query with default parameters is refused
     with pytest.raises(AuditorError, match="was built with"):

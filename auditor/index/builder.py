@@ -201,6 +201,9 @@ def build(sources: list[str], out: str | os.PathLike, config: IndexConfig | None
         stats.windows = len(windows)
         keys = band_keys(signatures, config.lsh.bands, config.lsh.rows)
         order = np.argsort(keys, axis=1, kind="stable")
+        file_blob = np.array([seen[r["blob_id"]] for r in rows], dtype=np.int64)
+        blob_files = np.argsort(file_blob, kind="stable").astype(np.uint32)
+        blob_file_offsets = np.searchsorted(file_blob[blob_files], np.arange(len(seen) + 1)).astype(np.uint32)
         arrays = {
             "blob_ids": np.array(sorted(seen, key=seen.get), dtype="S40"),
             "content_offsets": np.array(offsets, dtype=np.uint64),
@@ -208,6 +211,9 @@ def build(sources: list[str], out: str | os.PathLike, config: IndexConfig | None
             "signatures": signatures,
             "band_keys": np.take_along_axis(keys, order, axis=1),
             "band_windows": order.astype(np.uint32),
+            "files_offsets": _write_files_jsonl(tmp / "files.jsonl", rows, seen),
+            "blob_files": blob_files,
+            "blob_file_offsets": blob_file_offsets,
         }
         for name in ARRAYS:
             np.save(tmp / f"{name}.npy", arrays[name], allow_pickle=False)
@@ -216,6 +222,16 @@ def build(sources: list[str], out: str | os.PathLike, config: IndexConfig | None
         manifest = _manifest(tmp, config, described, stats)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
     return manifest, stats
+
+
+def _write_files_jsonl(path: Path, rows: list[dict], seen: dict[str, int]) -> np.ndarray:
+    offsets = [0]
+    with open(path, "wb") as fh:
+        for r in rows:
+            line = json.dumps({**r, "blob": seen[r["blob_id"]]}, ensure_ascii=False).encode("utf-8", "surrogateescape") + b"\n"
+            fh.write(line)
+            offsets.append(offsets[-1] + len(line))
+    return np.array(offsets, dtype=np.uint64)
 
 
 def _write_files_table(path: Path, rows: list[dict], seen: dict[str, int]) -> None:

@@ -2,7 +2,11 @@
 
 ```
 DIR/manifest.json         schema, config + tag, sources, counts, sha256 and size of every table
-DIR/files.parquet         one row per file: repo, path, blob, language, licence, holders, ...
+DIR/files.parquet         one row per file: repo, path, blob, language, licence, holders, ... (for SQL/pandas)
+DIR/files.jsonl           the same rows as JSON lines, read row by row on the query path (no pyarrow)
+DIR/files_offsets.npy     (n_files + 1,) uint64 byte offsets into files.jsonl
+DIR/blob_files.npy        (n_files,) uint32 file ids grouped by blob
+DIR/blob_file_offsets.npy (n_blobs + 1,) uint32 where each blob's file ids start in blob_files
 DIR/blob_ids.npy          (n_blobs,) S40   git blob sha1 of each distinct content
 DIR/content.bin           the UTF-8 contents of all blobs, back to back
 DIR/content_offsets.npy   (n_blobs + 1,) uint64 byte offsets into content.bin
@@ -25,8 +29,9 @@ from ..errors import AuditorError
 
 SCHEMA = "auditor.index/1"
 MANIFEST = "manifest.json"
-ARRAYS = ("blob_ids", "content_offsets", "windows", "signatures", "band_keys", "band_windows")
-TABLES = ("files.parquet", "content.bin") + tuple(f"{a}.npy" for a in ARRAYS)
+ARRAYS = ("blob_ids", "content_offsets", "windows", "signatures", "band_keys", "band_windows",
+          "files_offsets", "blob_files", "blob_file_offsets")
+TABLES = ("files.parquet", "files.jsonl", "content.bin") + tuple(f"{a}.npy" for a in ARRAYS)
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:

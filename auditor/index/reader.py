@@ -1,11 +1,13 @@
 """Open an index by mmap and look up LSH candidates.
 
-Nothing here imports ScanCode, ``datasets`` or datasketch; pyarrow is imported only
-when file metadata is first needed.
+Nothing here imports ScanCode, ``datasets``, datasketch or pyarrow: file rows are read one
+by one from ``files.jsonl`` at the offsets of ``files_offsets.npy``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+import json
+import mmap
 import os
 from pathlib import Path
 
@@ -18,7 +20,9 @@ from .layout import ARRAYS, manifest_sha256, read_manifest
 
 # A band key shared by more windows than this is boilerplate (a run of getters, an
 # import block): it says nothing about origin, and following it costs time.
-MAX_POSTINGS = 2000
+MAX_POSTINGS = 1000
+# At most this many (query window, index window) pairs are scored from their signatures.
+MAX_PAIRS = 20000
 
 
 @dataclass(frozen=True)
@@ -42,8 +46,9 @@ class Index:
         self._check_shapes()
         size = (self.path / "content.bin").stat().st_size
         self._content = np.memmap(self.path / "content.bin", dtype=np.uint8, mode="r") if size else np.empty(0, np.uint8)
-        self._files = None
-        self._files_of_blob = None
+        for arr in (*(getattr(self, a) for a in ARRAYS), self._content):
+            _random_access(arr)
+        self._files_fh = None
 
     def _check_shapes(self) -> None:
         n_w = len(self.windows)
@@ -55,6 +60,12 @@ class Index:
             problems.append("signatures")
         if self.band_keys.shape != (bands, n_w) or self.band_windows.shape != (bands, n_w):
             problems.append("band tables")
+        n_files = self.manifest.get("counts", {}).get("files")
+        if len(self.files_offsets) != (n_files or 0) + 1 or len(self.blob_files) != n_files \
+                or len(self.blob_file_offsets) != len(self.blob_ids) + 1:
+            problems.append("file tables")
+        elif int(self.files_offsets[-1]) != (self.path / "files.jsonl").stat().st_size:
+            problems.append("files.jsonl size")
         if len(self.content_offsets) != len(self.blob_ids) + 1:
             problems.append("content offsets")
         elif len(self.content_offsets) and int(self.content_offsets[-1]) != (self.path / "content.bin").stat().st_size:
@@ -91,19 +102,18 @@ class Index:
 
     def files_of(self, blob: int) -> list[dict]:
         """Every file (repo, path, licence, ...) whose content is this blob."""
-        if self._files is None:
-            import pyarrow.parquet as pq
+        lo, hi = int(self.blob_file_offsets[blob]), int(self.blob_file_offsets[blob + 1])
+        return [self.file_row(int(f)) for f in self.blob_files[lo:hi]]
 
-            try:
-                table = pq.read_table(self.path / "files.parquet")
-            except Exception as e:  # pyarrow raises several types for a damaged file
-                raise AuditorError(f"corrupt index {self.path}: files.parquet unreadable ({e.__class__.__name__})") from None
-            self._files = table.to_pylist()
-            by_blob: dict[int, list[int]] = {}
-            for i, row in enumerate(self._files):
-                by_blob.setdefault(row["blob"], []).append(i)
-            self._files_of_blob = by_blob
-        return [self._files[i] for i in self._files_of_blob.get(blob, [])]
+    def file_row(self, file_id: int) -> dict:
+        if self._files_fh is None:
+            self._files_fh = open(self.path / "files.jsonl", "rb")
+        a, b = int(self.files_offsets[file_id]), int(self.files_offsets[file_id + 1])
+        self._files_fh.seek(a)
+        try:
+            return json.loads(self._files_fh.read(b - a))
+        except (ValueError, UnicodeDecodeError):
+            raise AuditorError(f"corrupt index {self.path}: files.jsonl row {file_id} unreadable; rebuild it") from None
 
     # -- LSH --------------------------------------------------------------------------
     def candidates(self, signatures: np.ndarray, query_sizes: np.ndarray, limit: int,
@@ -127,7 +137,12 @@ class Index:
                 found.append(ids * len(signatures) + q)
         if not found:
             return []
-        pairs = np.unique(np.concatenate(found))
+        pairs, hits = np.unique(np.concatenate(found), return_counts=True)
+        if len(pairs) > MAX_PAIRS:
+            # Keep the pairs that share the most bands: they have the highest Jaccard. This bounds
+            # the signature rows read below, whatever the query.
+            keep = np.argpartition(-hits, MAX_PAIRS)[:MAX_PAIRS]
+            pairs = pairs[keep]
         window_ids = pairs // len(signatures)
         query_ids = pairs % len(signatures)
         # Estimated Jaccard of each colliding (query window, index window) pair, from the
@@ -170,3 +185,14 @@ class Index:
         start = 0 if first_of_blob else int(self.windows[lo_bound, 1])
         end = -1 if last_of_blob else int(self.windows[hi_bound, 2])
         return start, end
+
+
+def _random_access(arr) -> None:
+    """Tell the kernel these pages are read at random: binary searches touch a few pages
+    each, and the default read-ahead would pull in (and keep resident) 32 times more."""
+    mm = getattr(arr, "_mmap", None)
+    if mm is not None and hasattr(mmap, "MADV_RANDOM"):
+        try:
+            mm.madvise(mmap.MADV_RANDOM)
+        except (OSError, ValueError):
+            pass

@@ -16,16 +16,36 @@ import time
 # texts that repeat (LICENSE files, boilerplate headers) stay hot.
 CACHE_LIMIT = 100_000
 
-_license_results: dict[str, "TextLicenses"] = {}
-_statement_results: dict[str, str | None] = {}
-_copyright_results: dict[str, "Copyrights"] = {}
-_index_load_seconds: float | None = None
-
-
 @dataclass(frozen=True)
 class Copyrights:
     statements: tuple[str, ...] = ()
     holders: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TextLicenses:
+    """What ScanCode found in a text, as SPDX expressions.
+
+    ``notices`` comes from licence texts and notices ("Licensed under the Apache License,
+    Version 2.0 ..."); ``tags`` from short declarations and references only
+    (":license: BSD, see LICENSE"), which name a licence less precisely than the
+    package's own licence file does.
+    """
+
+    notices: str | None = None
+    tags: str | None = None
+
+    @property
+    def expression(self) -> str | None:
+        from auditor.licensing.spdx import combine
+
+        return combine([self.notices, self.tags])
+
+
+_license_results: dict[str, TextLicenses] = {}
+_statement_results: dict[str, str | None] = {}
+_copyright_results: dict[str, Copyrights] = {}
+_index_load_seconds: float | None = None
 
 
 def _sha1(kind: str, text: str) -> str:
@@ -58,6 +78,8 @@ def index_load_seconds() -> float | None:
 
 
 def scancode_expression_to_spdx(scancode_expression) -> str | None:
+    """A ScanCode key expression (string or parsed) as a normalised SPDX expression, with
+    ``LicenseRef-scancode-<key>`` for licences SPDX does not list."""
     from licensedcode.cache import build_spdx_license_expression
 
     from auditor.licensing.spdx import normalize
@@ -92,36 +114,18 @@ def _combine_scancode(expressions: Iterable[str]) -> str | None:
 def scancode_keys_to_spdx(keys: Iterable[str]) -> str | None:
     """ScanCode keys or key expressions -> one SPDX expression (AND, deduplicated).
     An item naming a key ScanCode does not know becomes ``unknown``."""
+    from license_expression import ExpressionError
+
     loaded = scancode_cache()
     items = []
     for key in keys:
         try:
             parsed = loaded.licensing.parse(key.strip())
             known = parsed is not None and not loaded.licensing.unknown_license_keys(parsed)
-        except Exception:  # license-expression raises several unrelated types on bad input
+        except ExpressionError:
             known = False
         items.append(str(parsed) if known else "unknown")
     return scancode_expression_to_spdx(_combine_scancode(items))
-
-
-@dataclass(frozen=True)
-class TextLicenses:
-    """What ScanCode found in a text, as SPDX expressions.
-
-    ``notices`` comes from licence texts and notices ("Licensed under the Apache License,
-    Version 2.0 ..."); ``tags`` from short declarations and references only
-    (":license: BSD, see LICENSE"), which name a licence less precisely than the
-    package's own licence file does.
-    """
-
-    notices: str | None = None
-    tags: str | None = None
-
-    @property
-    def expression(self) -> str | None:
-        from auditor.licensing.spdx import combine
-
-        return combine([self.notices, self.tags])
 
 
 def _is_notice_or_text(match) -> bool:
@@ -168,8 +172,9 @@ def scan_text(text: str, approximate: bool | None = True) -> TextLicenses:
     detections = list(detect_licenses(query_string=text, approximate=bool(approximate)))
     if approximate is None and not detections:
         # Exact matching recognised nothing at all, not even a "see LICENSE" reference:
-        # the text may be a modified licence. (On 800 site-packages headers this ran on
-        # 1 in 20 and found licences ScanCode's exact stages missed, e.g. ply's BSD text.)
+        # the text may be a modified licence. (This ran on 42 of 791 distinct
+        # site-packages headers with licence words, and found 4 licences the exact stages
+        # missed, e.g. ply's BSD text.)
         detections = list(detect_licenses(query_string=text, approximate=True))
     return _remember(_license_results, key, _split_notices_and_tags(detections))
 
@@ -193,10 +198,12 @@ def license_in_statement(statement: str) -> str | None:
     key = _sha1("statement", statement)
     if key in _statement_results:
         return _statement_results[key]
+    from license_expression import ExpressionError
+
     loaded = scancode_cache()
     try:
         parsed = loaded.licensing.parse(statement.strip(), validate=True, strict=True)
-    except Exception:  # not a ScanCode key expression: fall through to text detection
+    except ExpressionError:  # not a ScanCode key expression: detect it as text below
         parsed = None
     if parsed is not None:
         return _remember(_statement_results, key, scancode_expression_to_spdx(parsed))

@@ -14,7 +14,7 @@ from pathlib import Path
 import re
 
 from auditor.licensing.detection import Copyrights, copyrights_in_text, license_in_statement, license_in_text
-from auditor.licensing.spdx import combine, license_text_holders, normalize
+from auditor.licensing.spdx import combine, license_text_holders
 from auditor.models import LicenseFinding
 
 # Files at a package root that hold its licence, per the usual conventions.
@@ -43,7 +43,7 @@ def core_metadata_finding(metadata, where: str) -> LicenseFinding | None:
     ``License ::`` trove classifiers (which ScanCode's rules recognise)."""
     declared = metadata.get("License-Expression")
     if declared:
-        expression = normalize(declared) or license_in_statement(declared)
+        expression = license_in_statement(declared)
         if expression:
             return LicenseFinding(expression, "package-metadata", f"{where}: License-Expression")
     declared = metadata.get("License")
@@ -99,12 +99,9 @@ def package_json_finding(root: Path) -> LicenseFinding | None:
 def _load_toml(text: str) -> dict:
     try:
         import tomllib
-
-        return tomllib.loads(text)
-    except ModuleNotFoundError:  # Python 3.10
-        import toml
-
-        return toml.loads(text)
+    except ModuleNotFoundError:  # Python 3.10: toml comes with scancode-toolkit
+        import toml as tomllib
+    return tomllib.loads(text)
 
 
 def pyproject_finding(root: Path) -> LicenseFinding | None:
@@ -115,7 +112,7 @@ def pyproject_finding(root: Path) -> LicenseFinding | None:
         return None
     try:
         data = _load_toml(text)
-    except Exception:  # tomllib.TOMLDecodeError or toml's own error on Python 3.10
+    except ValueError:  # both tomllib's and toml's decode errors are ValueErrors
         return None
     declared = (data.get("project") or {}).get("license")
     field = "project.license"

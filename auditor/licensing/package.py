@@ -124,7 +124,8 @@ def evidence_for_distribution(dist: importlib.metadata.Distribution) -> PackageE
     always for copyright holders (ScanCode's copyright detector needs no licence index)."""
     where = _metadata_dir(dist)
     name = dist.metadata["Name"] or where
-    finding = manifests.core_metadata_finding(dist.metadata, f"{where}/METADATA")
+    metadata_file = "PKG-INFO" if where.endswith(".egg-info") else "METADATA"
+    finding = manifests.core_metadata_finding(dist.metadata, f"{where}/{metadata_file}")
     texts = _declared_license_texts(dist, where)
     findings = [finding] if finding else manifests.license_file_findings(texts)
     found = manifests.holders_and_copyrights((text for _, text in texts), [f.expression for f in findings])

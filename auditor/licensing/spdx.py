@@ -33,9 +33,9 @@ CATEGORY_RANK = {
 _STATE_CHANGES_PREFIXES = ("Apache-2.0", "GPL-", "LGPL-", "AGPL-", "MPL-")
 _NOTICE_FILE_PREFIXES = ("Apache-2.0",)
 
-_SPDX_TAG = re.compile(r"SPDX-License-Identifier:\s*(?P<expr>[^\n\r]*)", re.IGNORECASE)
-# What may follow a tag on its line: comment closers and the like.
-_TAG_TRAILER = re.compile(r"(\*/|-->|--\]\]|#\}|%\}|\"\"\"|'''|\*\)|-\}|[\"';,]).*$")
+# An SPDX expression uses only these characters; whatever follows on the line is a
+# comment closer or border ("*/", "-->", "*|", a closing quote).
+_SPDX_TAG = re.compile(r"SPDX-License-Identifier:\s*(?P<expr>[A-Za-z0-9.+:()\- ]+)", re.IGNORECASE)
 TAG_SEARCH_LINES = 60
 
 
@@ -47,14 +47,13 @@ def _spdx_licensing():
 
 
 def _parse(expression: str, strict: bool):
-    from license_expression import ExpressionError
-    from boolean.boolean import ParseError
+    """Parsed expression or None. ``strict``: every symbol must be a known licence id and
+    WITH must name an exception."""
+    from license_expression import ExpressionError  # ExpressionParseError is a subclass
 
     try:
         return _spdx_licensing().parse(expression, validate=strict, strict=strict)
-    except (ExpressionError, ParseError, AttributeError, TypeError):
-        # AttributeError/TypeError: license-expression 30.4 raises these on some inputs
-        # with unexpected characters ("MIT/X11") instead of its own error.
+    except ExpressionError:
         return None
 
 
@@ -78,8 +77,9 @@ def combine(expressions: Iterable[str], relation: str = "AND") -> str | None:
         return None
     if len(unique) == 1:
         return unique[0]
-    combined = combine_expressions(unique, relation=relation, unique=True, licensing=_spdx_licensing())
-    return normalize(str(combined))
+    combined = str(combine_expressions(unique, relation=relation, unique=True, licensing=_spdx_licensing()))
+    # An id newer than license-expression's LicenseDB snapshot is kept as written.
+    return normalize(combined) or combined
 
 
 def from_scancode_keys(keys: Iterable[str] | str) -> str | None:
@@ -205,7 +205,7 @@ def spdx_tag_lines(text: str, max_lines: int = TAG_SEARCH_LINES) -> list[tuple[i
         match = _SPDX_TAG.search(line)
         if not match:
             continue
-        raw = _TAG_TRAILER.sub("", match.group("expr")).strip().rstrip("-").strip()
+        raw = match.group("expr").strip().rstrip("- ")  # "MIT -->" leaves "MIT --"
         expression = normalize(raw)
         if expression:
             found.append((number, expression))
