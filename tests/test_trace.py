@@ -36,25 +36,42 @@ def source_of(index: Index, suffix: str) -> tuple[dict, str]:
     raise AssertionError(f"{suffix} is not in the index")
 
 
-def code_chunk(text: str, lines: int = 22) -> str:
-    """The run of ``lines`` lines of a real file with the most code in it.
+def code_chunk(text: str, lines: int = 22, language: str | None = None) -> str:
+    """The run of ``lines`` lines of a real file with the most code tokens in it.
 
-    Runs that open or close a block comment, a docstring or a template string are skipped:
-    editing lines inside them would change what is comment and what is code.
+    Lines inside a multi-line string or comment (docstrings, block comments, template
+    strings) are avoided: editing them would change what is comment and what is code.
     """
+    import numpy as np
+
+    from auditor.fingerprint.tokens import tokenize
+
     src = text.splitlines()
+    toks = tokenize(text, language)
+    first = toks.lines(text)
+    last = first + np.array([text.count("\n", a, b) for a, b in zip(toks.starts.tolist(), toks.ends.tolist())])
+    count = np.zeros(len(src) + 2, dtype=np.int64)
+    bad = np.zeros(len(src) + 2, dtype=bool)
+    np.add.at(count, first, 1)
+    for a, b in zip(first.tolist(), last.tolist()):
+        if b > a:
+            bad[a: b + 1] = True
+    covered = np.zeros(len(src) + 2, dtype=bool)
+    covered[first] = True
+    for i, line in enumerate(src, 1):  # a non-blank line without tokens is a comment line
+        if line.strip() and not covered[i]:
+            bad[i] = True
     best, best_score = None, -1
-    for i in range(0, max(1, len(src) - lines)):
-        chunk = src[i: i + lines]
-        if any(m in x for x in chunk for m in ('/*', '*/', '"""', "'''", "`")):
+    for i in range(1, max(2, len(src) - lines + 2)):
+        if bad[i: i + lines].any():
             continue
-        score = sum(len(x.strip()) for x in chunk if not _COMMENT.match(x))
+        score = int(count[i: i + lines].sum())
         if score > best_score:
             best, best_score = i, score
     if best is None:
-        assert lines > 6, "no comment-free stretch in the file"
-        return code_chunk(text, lines - 4)
-    return "\n".join(src[best: best + lines])
+        assert lines > 6, "no stretch of plain code in the file"
+        return code_chunk(text, lines - 4, language)
+    return "\n".join(src[best - 1: best - 1 + lines])
 
 
 def rename_identifiers(code: str, language: str, count: int = 6) -> str:
@@ -109,7 +126,7 @@ TRANSFORMS = {
 @pytest.mark.parametrize("language,suffix", FILES, ids=[f[0] for f in FILES])
 def test_finds_copies(polyglot, language, suffix, transform):
     row, text = source_of(polyglot, suffix)
-    chunk = code_chunk(text)
+    chunk = code_chunk(text, language=language)
     fn, verdicts = TRANSFORMS[transform]
     snippet = fn(chunk, language)
     result = api.trace_snippet(snippet, polyglot, top_k=3)
@@ -125,7 +142,7 @@ def test_finds_copies(polyglot, language, suffix, transform):
 @pytest.mark.parametrize("language,suffix", FILES, ids=[f[0] for f in FILES])
 def test_short_completion_of_150_chars_is_found(polyglot, language, suffix):
     row, text = source_of(polyglot, suffix)
-    chunk = code_chunk(text, lines=22)
+    chunk = code_chunk(text, lines=22, language=language)
     lines = chunk.splitlines()
     short = ""
     for line in lines[5:]:  # a completion from mid-function, as a model would emit it
@@ -148,7 +165,7 @@ def test_code_not_in_index_is_not_attributed(stdlib_index, polyglot, language, s
     """Real code from one corpus traced against another that does not hold it."""
     _, text = source_of(polyglot, suffix)
     for lines in (8, 22):
-        result = api.trace_snippet(code_chunk(text, lines=lines), stdlib_index)
+        result = api.trace_snippet(code_chunk(text, lines=lines, language=language), stdlib_index)
         assert result.verdict == "none", [(m.source.path, m.verdict, m.score) for m in result.matches]
 
 
@@ -171,7 +188,7 @@ def test_identical_copies_are_listed_in_also_in(stdlib_dir, tmp_path):
     api.build_index([str(tmp_path / n) for n in ("upstream", "fork-one", "fork-two")], tmp_path / "idx",
                     workers=1, show_progress=False)
     text = (stdlib_dir / "json" / "decoder.py").read_text()
-    result = api.trace_snippet(code_chunk(text), tmp_path / "idx")
+    result = api.trace_snippet(code_chunk(text, language="Python"), tmp_path / "idx")
     assert len([m for m in result.matches if m.source.path == "decoder.py"]) == 1
     top = result.matches[0]
     repos = {top.source.repo_name} | {c["repo_name"] for c in top.also_in}

@@ -88,7 +88,9 @@ def family_of(language: str | None) -> str:
     return _FAMILY_OF_LANGUAGE.get(language or "", "c")
 
 
-_PY_SIGNS = re.compile(r"^\s*(?:def |class \w+.*:\s*$|import \w|from [\w.]+ import|elif |@\w)|\bself\.|:\s*$", re.M)
+_PY_SIGNS = re.compile(
+    r"^\s*(?:def \w|class \w+.*:\s*$|import \w|from [\w.]+ import|elif |(?:if|for|while|with|try|except|else)\b.*:\s*$"
+    r"|#\s|#$)|\bself\.", re.M)
 _C_SIGNS = re.compile(r"[;{}]\s*$|^\s*#\s*(?:include|define|if|endif|pragma)\b|^\s*(?:public|private|func|fn|const|let|var) ", re.M)
 _SH_SIGNS = re.compile(r"^\s*(?:#!|fi\b|done\b|esac\b|echo |export \w+=)|\$\{?\w+", re.M)
 

@@ -3,8 +3,10 @@
     python -m auditor.licensing.gen_categories
 
 The JSON lets :func:`auditor.licensing.spdx.category_of` work at query time, where
-ScanCode (1 GB, seconds to load) must not be imported. Rerun it after upgrading
-scancode-toolkit and commit the result.
+ScanCode (1 GB, seconds to load) must not be imported. It holds {SPDX id: category} and,
+for copyleft licences, the holders named in the licence's own text (see
+:func:`build_text_holders`). Rerun it after upgrading scancode-toolkit and commit the
+result; tests/test_licensing.py fails when the two disagree.
 """
 from __future__ import annotations
 
@@ -53,7 +55,7 @@ def _spdx_ids(lic) -> list[str]:
     return [i.strip() for i in (lic.spdx_license_key, *(lic.other_spdx_license_keys or ())) if i and i.strip()]
 
 
-def _licenses_current_first() -> list:
+def load_scancode_licenses() -> list:
     """ScanCode's licences, deprecated ones last, so a deprecated licence never claims an
     SPDX id that a current one has."""
     from licensedcode.models import load_licenses
@@ -90,7 +92,7 @@ def build_text_holders(licenses) -> dict[str, list[str]]:
 
 
 def main() -> None:
-    licenses = _licenses_current_first()
+    licenses = load_scancode_licenses()
     payload = {
         "generated_by": "python -m auditor.licensing.gen_categories",
         "scancode_toolkit": importlib.metadata.version("scancode-toolkit"),

@@ -65,7 +65,16 @@ def normalize(expression: str | None) -> str | None:
     parsed = _parse(expression.strip(), strict=True)
     if parsed is None:
         return None
-    return str(_spdx_licensing().dedup(parsed))
+    return str(_spdx_licensing().dedup(_flattened(parsed)))
+
+
+def _flattened(node):
+    """``(A AND B) AND B`` as ``A AND B AND B``, at every depth (boolean.py's ``flatten``
+    does one level), so that ``dedup`` can then drop the repeats."""
+    licensing = _spdx_licensing()
+    if isinstance(node, (licensing.AND, licensing.OR)):
+        return node.__class__(*(_flattened(arg) for arg in node.args)).flatten()
+    return node
 
 
 def combine(expressions: Iterable[str], relation: str = "AND") -> str | None:

@@ -26,7 +26,7 @@ def side_by_side(m: Match, snippet_text: str, width: int = COL) -> list[str]:
         t0, t1 = max(b.source_lines[0], shown_t + 1), b.source_lines[1]
         if a0 > a1 and t0 > t1:
             continue
-        if shown_s or shown_t:
+        if (shown_s or shown_t) and (a0 > shown_s + 1 or t0 > shown_t + 1):
             out.append(f"  {'…':<{width + 6}} | …")
         left = list(range(a0, a1 + 1))
         right = list(range(t0, t1 + 1))
