@@ -28,6 +28,11 @@ def polyglot(polyglot_index):
     return Index(polyglot_index)
 
 
+def names(m) -> set[tuple[str, str]]:
+    """The origin of a match and its identical copies, as (repo, path)."""
+    return {(m.source.repo_name, m.source.path)} | {(c["repo_name"], c["path"]) for c in m.also_in}
+
+
 def source_of(index: Index, suffix: str) -> tuple[dict, str]:
     for blob in range(len(index.blob_ids)):
         for row in index.files_of(blob):
@@ -132,11 +137,13 @@ def test_finds_copies(polyglot, language, suffix, transform):
     result = api.trace_snippet(snippet, polyglot, top_k=3)
     assert result.matches, f"{transform} {language} copy not found"
     top = result.matches[0]
-    assert top.source.path == row["path"] and top.source.repo_name == row["repo_name"]
+    # lodash.js, the monolithic build, holds _baseClone.js word for word: either may be the
+    # origin shown, and the other is then listed as an identical copy.
+    assert names(top) & {(row["repo_name"], row["path"])}, (names(top), row["path"])
     assert top.verdict in verdicts, (transform, top.verdict, top.coverage, top.identity)
-    # The reported source lines hold the copied chunk.
-    start = text.splitlines().index(chunk.splitlines()[0]) + 1
-    assert abs(top.source_lines[0] - start) <= 3
+    if top.source.path == row["path"]:  # the reported source lines hold the copied chunk
+        start = text.splitlines().index(chunk.splitlines()[0]) + 1
+        assert abs(top.source_lines[0] - start) <= 3
 
 
 @pytest.mark.parametrize("language,suffix", FILES, ids=[f[0] for f in FILES])
@@ -150,7 +157,7 @@ def test_short_completion_of_150_chars_is_found(polyglot, language, suffix):
         if len(short) >= 150:
             break
     result = api.trace_snippet(short, polyglot)
-    assert result.matches and result.matches[0].source.path == row["path"], short
+    assert result.matches and (row["repo_name"], row["path"]) in names(result.matches[0]), short
 
 
 def test_whole_file_is_found(polyglot):
