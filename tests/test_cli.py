@@ -141,3 +141,20 @@ def test_import_is_light():
     code = "import sys, auditor, auditor.api; print(any(m in sys.modules for m in ('scancode', 'datasets', 'datasketch', 'scipy')))"
     r = run([sys.executable, "-c", code])
     assert r.stdout.decode().strip() == "False"
+
+
+def test_query_path_imports_no_heavy_library(stdlib_index):
+    """A cold trace must not pay for ScanCode, datasets, datasketch/scipy or pyarrow."""
+    code = ("import sys; from auditor import api; "
+            f"r = api.trace_snippet(open({str(STDLIB / 'json' / 'decoder.py')!r}).read()[2500:4000], {str(stdlib_index)!r}); "
+            "heavy = [m for m in ('scancode', 'licensedcode', 'datasets', 'datasketch', 'scipy', 'pyarrow', 'pandas') "
+            "if m in sys.modules]; print(r.verdict, heavy)")
+    r = run([sys.executable, "-c", code])
+    assert r.returncode == 0, r.stderr.decode()
+    verdict, heavy = r.stdout.decode().strip().split(" ", 1)
+    assert verdict == "verbatim" and heavy == "[]", r.stdout.decode()
+
+
+def test_usage_errors_are_one_line(stdlib_index):
+    assert "--format" in one_line_error(run([str(BIN / "trace-snippet"), "--format", "xml", "--index", str(stdlib_index)], "x"))
+    assert "No such command" in one_line_error(run([str(BIN / "auditor"), "frobnicate"]))
