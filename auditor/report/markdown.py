@@ -41,11 +41,11 @@ def render_markdown(r: TraceResult) -> str:
                 f"- repository: {_esc(src.repo_name)}" + (f" (revision {_esc(src.revision)})" if src.revision else ""),
                 f"- SWHID: `{src.swhid}`",
                 f"- licence: {_esc(src.license or 'unknown')} ({src.license_category})"
-                + (" — sources disagree" if src.license_conflict else ""),
-                f"- holders: {_esc(', '.join(src.holders) or 'not recorded')}"]
+                + (" — sources disagree" if src.license_conflict else "")]
         for e in src.license_evidence:
             out.append(f"  - evidence: {_esc(str(e.get('source')))} {_esc(str(e.get('detail') or ''))}: "
                        f"{_esc(str(e.get('expression')))}")
+        out.append(f"- holders: {_esc(', '.join(src.holders) or 'not recorded')}")
         if m.also_in:
             out.append("- also in: " + _esc(", ".join(f"{c['repo_name']}: {c['path']}" for c in m.also_in[:10])))
         out += ["", _fence("\n".join(side_by_side(m, s.text)))]
