@@ -113,3 +113,14 @@ def test_identical_files_share_one_blob(stdlib_dir, tmp_path):
     shutil.copytree(stdlib_dir / "json", b)
     manifest, stats = api.build_index([str(a), str(b)], tmp_path / "idx", workers=1, show_progress=False)
     assert stats.duplicate_files == stats.files // 2 and manifest["counts"]["blobs"] == stats.files // 2
+
+
+def test_same_sources_give_the_same_index_and_scans_are_cached(stdlib_dir, tmp_path, monkeypatch):
+    """Reproducible: the id is a content address, whatever the worker count; ScanCode results are
+    cached by blob sha1, so a rebuild scans nothing again."""
+    monkeypatch.setenv("AUDITOR_CACHE_DIR", str(tmp_path / "cache"))
+    m1, s1 = api.build_index([str(stdlib_dir / "email")], tmp_path / "a", workers=2, show_progress=False)
+    m2, s2 = api.build_index([str(stdlib_dir / "email")], tmp_path / "b", workers=1, show_progress=False)
+    assert m1["id"] == m2["id"]
+    assert s1.scan_cache_hits == 0 and s2.scan_cache_hits == s2.blobs
+    assert (tmp_path / "cache" / "scan-cache.sqlite").is_file()

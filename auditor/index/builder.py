@@ -3,7 +3,8 @@ processes, then write the tables of :mod:`auditor.index.layout` into a temporary
 directory that replaces the target only when everything succeeded."""
 from __future__ import annotations
 
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 import json
@@ -33,6 +34,7 @@ class _FileResult:
     blob: int  # index of the blob, or -1 for a file whose content was seen before
     signatures: np.ndarray | None = None
     spans: np.ndarray | None = None
+    scan: dict | None = None  # a fresh ScanCode result of this content, to cache
 
 
 @dataclass
@@ -43,6 +45,7 @@ class BuildStats:
     bytes: int = 0
     duplicate_files: int = 0
     too_short: int = 0
+    scan_cache_hits: int = 0  # blobs whose ScanCode results came from the cache
     seconds: float = 0.0
     by_source: dict = field(default_factory=dict)
 
@@ -69,12 +72,6 @@ def fingerprint(content: str, language: str | None, config: IndexConfig) -> tupl
     return sig, spans, len(toks)
 
 
-def _resolve_license(sf: SourceFile, scan_headers: bool) -> ResolvedLicense:
-    from ..licensing.resolve import resolve
-
-    return resolve(sf, scan_header=scan_headers)
-
-
 def _license_columns(lic: ResolvedLicense) -> dict:
     return {
         "license": lic.expression,
@@ -87,31 +84,47 @@ def _license_columns(lic: ResolvedLicense) -> dict:
     }
 
 
-def _work(batch: list[tuple[SourceFile, int]], config_dict: dict, scan_headers: bool) -> list[_FileResult]:
-    """Worker: licence every file, fingerprint every new blob (``blob >= 0``)."""
+def _work(batch: list[tuple[SourceFile, int, dict | None]], config_dict: dict, scan_headers: bool) -> list[_FileResult]:
+    """Worker: licence every file, fingerprint every new blob (``blob >= 0``).
+
+    Each item carries the cached ScanCode result of its content when there is one; a fresh
+    result goes back to the main process, which caches it by blob sha1.
+    """
+    from ..licensing.resolve import BlobScan, resolve, scan_blob
+
     config = IndexConfig.from_dict(config_dict)
     out = []
-    for sf, blob in batch:
+    for sf, blob, cached in batch:
         row = {
             "blob_id": sf.blob_id, "repo_name": sf.repo_name, "path": sf.path, "language": sf.language,
             "revision": sf.revision, "detected_licenses": list(sf.detected_licenses),
             "license_type": sf.license_type, "gha_license_id": sf.gha_license_id,
             "bytes": len(sf.content.encode("utf-8", "surrogateescape")),
         }
-        row.update(_license_columns(_resolve_license(sf, scan_headers)))
+        fresh = None
+        blob_scan = None
+        if scan_headers:
+            blob_scan = BlobScan.from_json(cached) if cached else scan_blob(sf.content)
+            fresh = None if cached else blob_scan.to_json()
+        row.update(_license_columns(resolve(sf, scan_header=scan_headers, blob_scan=blob_scan)))
         if blob < 0:
-            out.append(_FileResult(row, blob))
+            out.append(_FileResult(row, blob, scan=fresh))
             continue
         sig, spans, ntok = fingerprint(sf.content, sf.language, config)
         row["tokens"] = ntok
-        out.append(_FileResult(row, blob, sig, spans))
+        out.append(_FileResult(row, blob, sig, spans, scan=fresh))
     return out
 
 
 def _batches(files: Iterable[SourceFile], seen: dict[str, int], content_fh, offsets: list[int],
-             stats: BuildStats) -> Iterator[list[tuple[SourceFile, int]]]:
-    """Assign blob numbers in reading order, write new contents, and cut batches."""
+             stats: BuildStats, cache) -> Iterator[list[tuple[SourceFile, int, dict | None]]]:
+    """Assign blob numbers in reading order, write new contents, attach cached scans, cut batches."""
     batch: list[tuple[SourceFile, int]] = []
+
+    def with_scans(items):
+        known = cache.get_many(list({sf.blob_id for sf, _ in items})) if cache is not None else {}
+        return [(sf, blob, known[sf.blob_id].to_json() if sf.blob_id in known else None) for sf, blob in items]
+
     for sf in files:
         if sf.blob_id in seen:
             blob = -1
@@ -124,10 +137,10 @@ def _batches(files: Iterable[SourceFile], seen: dict[str, int], content_fh, offs
             stats.bytes += len(data)
         batch.append((sf, blob))
         if len(batch) >= BATCH_FILES:
-            yield batch
+            yield with_scans(batch)
             batch = []
     if batch:
-        yield batch
+        yield with_scans(batch)
 
 
 def _run(batches: Iterator[list], config: IndexConfig, workers: int, scan_headers: bool) -> Iterator[list[_FileResult]]:
@@ -138,15 +151,15 @@ def _run(batches: Iterator[list], config: IndexConfig, workers: int, scan_header
         return
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        pending = set()
+        # Results are taken in submission order, so the same sources always give the same
+        # file and window numbering, hence the same index id.
+        pending: deque = deque()
         for b in batches:
-            pending.add(pool.submit(_work, b, cfg, scan_headers))
+            pending.append(pool.submit(_work, b, cfg, scan_headers))
             if len(pending) >= 2 * workers:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for f in done:
-                    yield f.result()
-        for f in pending:
-            yield f.result()
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def build(sources: list[str], out: str | os.PathLike, config: IndexConfig | None = None, *,
@@ -177,9 +190,13 @@ def build(sources: list[str], out: str | os.PathLike, config: IndexConfig | None
         wins: list[np.ndarray] = []
         seen: dict[str, int] = {}
         offsets = [0]
+        cache = _open_scan_cache() if scan_headers else None
         with open(tmp / "content.bin", "wb") as content_fh, \
                 progress_bar("indexing", total=progress_total, enabled=show_progress) as bar:
-            for results in _run(_batches(files, seen, content_fh, offsets, stats), config, workers, scan_headers):
+            for results in _run(_batches(files, seen, content_fh, offsets, stats, cache), config, workers,
+                                scan_headers):
+                if cache is not None:
+                    cache.put_many({r.file_row["blob_id"]: _blob_scan(r.scan) for r in results if r.scan})
                 for r in results:
                     r.file_row["file_id"] = len(rows)
                     rows.append(r.file_row)
@@ -193,6 +210,9 @@ def build(sources: list[str], out: str | os.PathLike, config: IndexConfig | None
                         stats.too_short += 1
                     bar.advance(1, r.file_row["bytes"] if r.blob >= 0 else 0)
         stats.files, stats.blobs = len(rows), len(seen)
+        if cache is not None:
+            stats.scan_cache_hits = cache.hits
+            cache.close()
         if not rows:
             raise AuditorError("the sources hold no source files to index")
         num_perm = config.fingerprint.num_perm
@@ -222,6 +242,21 @@ def build(sources: list[str], out: str | os.PathLike, config: IndexConfig | None
         manifest = _manifest(tmp, config, described, stats)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
     return manifest, stats
+
+
+def _open_scan_cache():
+    from ..licensing.scan_cache import ScanCache
+
+    try:
+        return ScanCache()
+    except Exception:  # an unwritable cache dir costs speed, never the build
+        return None
+
+
+def _blob_scan(d: dict):
+    from ..licensing.resolve import BlobScan
+
+    return BlobScan.from_json(d)
 
 
 def _write_files_jsonl(path: Path, rows: list[dict], seen: dict[str, int]) -> np.ndarray:
@@ -267,7 +302,8 @@ def _manifest(directory: Path, config: IndexConfig, sources: list[dict], stats: 
         "config": config.to_dict(),
         "sources": sources,
         "counts": {"files": stats.files, "blobs": stats.blobs, "windows": stats.windows, "bytes": stats.bytes,
-                   "duplicate_files": stats.duplicate_files, "too_short": stats.too_short},
+                   "duplicate_files": stats.duplicate_files, "too_short": stats.too_short,
+                   "scan_cache_hits": stats.scan_cache_hits},
         "build_seconds": round(stats.seconds, 2),
         "tables": tables,
     }

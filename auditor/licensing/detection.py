@@ -15,6 +15,9 @@ import time
 # Bounded so a worker resolving millions of files does not grow without limit; the
 # texts that repeat (LICENSE files, boilerplate headers) stay hot.
 CACHE_LIMIT = 100_000
+# Per text and matching stage: ScanCode's approximate matching took up to 13.7 s on one
+# file here. Past the deadline ScanCode returns what it matched so far.
+SCAN_DEADLINE_SECONDS = 5.0
 
 @dataclass(frozen=True)
 class Copyrights:
@@ -169,13 +172,15 @@ def scan_text(text: str, approximate: bool | None = True) -> TextLicenses:
     from licensedcode.detection import detect_licenses
 
     scancode_cache()
-    detections = list(detect_licenses(query_string=text, approximate=bool(approximate)))
+    detections = list(detect_licenses(query_string=text, approximate=bool(approximate),
+                                      deadline=time.time() + SCAN_DEADLINE_SECONDS))
     if approximate is None and not detections:
         # Exact matching recognised nothing at all, not even a "see LICENSE" reference:
         # the text may be a modified licence. (This ran on 42 of 791 distinct
         # site-packages headers with licence words, and found 4 licences the exact stages
         # missed, e.g. ply's BSD text.)
-        detections = list(detect_licenses(query_string=text, approximate=True))
+        detections = list(detect_licenses(query_string=text, approximate=True,
+                                          deadline=time.time() + SCAN_DEADLINE_SECONDS))
     return _remember(_license_results, key, _split_notices_and_tags(detections))
 
 

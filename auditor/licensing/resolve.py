@@ -14,6 +14,7 @@ The strongest finding decides; ``conflict`` says the evidence disagrees.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 import re
 
 from auditor.licensing import detection
@@ -44,19 +45,44 @@ def _tag_finding(sf: SourceFile) -> LicenseFinding | None:
     return LicenseFinding(expression, "spdx-tag", f"{sf.path}:{lines} SPDX-License-Identifier")
 
 
-def _header_findings(sf: SourceFile, header: str) -> tuple[LicenseFinding | None, LicenseFinding | None]:
-    """(notice finding, tag finding) of the header block."""
+@dataclass(frozen=True)
+class BlobScan:
+    """What ScanCode says about one file's content (its header block): licence notice,
+    licence tag, copyright statements and holders. It depends on the content only, so it is
+    computed once per distinct blob and cached by blob sha1 across builds."""
+
+    notice: str | None = None
+    tag: str | None = None
+    statements: tuple[str, ...] = ()
+    holders: tuple[str, ...] = ()
+    header_lines: int = 0
+
+    def to_json(self) -> dict:
+        return {"notice": self.notice, "tag": self.tag, "statements": list(self.statements),
+                "holders": list(self.holders), "header_lines": self.header_lines}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "BlobScan":
+        return cls(d.get("notice"), d.get("tag"), tuple(d.get("statements") or ()), tuple(d.get("holders") or ()),
+                   int(d.get("header_lines") or 0))
+
+
+def scan_blob(content: str) -> BlobScan:
+    """Run ScanCode on the header block of ``content``, only where it has licence or copyright words."""
+    header = header_block(content)
     # The SPDX tags are evidence of their own (above): scanning them again would only echo
     # them and hide a header notice that says something else.
     text = _SPDX_TAG_LINE.sub("", header)
-    if not _LICENSE_WORDS.search(text):
-        return None, None
-    found = detection.scan_text(text, approximate=None if _LICENSE_TERMS.search(text) else False)
-    where = f"{sf.path}:1-{len(header.splitlines())}"
-    return (
-        LicenseFinding(found.notices, "header", where) if found.notices else None,
-        LicenseFinding(found.tags, "header-tag", where) if found.tags else None,
-    )
+    notice = tag = None
+    if _LICENSE_WORDS.search(text):
+        found = detection.scan_text(text, approximate=None if _LICENSE_TERMS.search(text) else False)
+        notice, tag = found.notices, found.tags
+    statements: tuple[str, ...] = ()
+    holders: tuple[str, ...] = ()
+    if _COPYRIGHT_WORDS.search(header):
+        found_copyrights = detection.copyrights_in_text(header)
+        holders, statements = found_copyrights.holders, found_copyrights.statements
+    return BlobScan(notice, tag, statements, holders, len(header.splitlines()))
 
 
 def _dataset_findings(sf: SourceFile) -> list[LicenseFinding]:
@@ -77,31 +103,25 @@ def _unique(*groups: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(item for group in groups for item in group if item))
 
 
-def resolve(sf: SourceFile, scan_header: bool = True) -> ResolvedLicense:
+def resolve(sf: SourceFile, scan_header: bool = True, blob_scan: BlobScan | None = None) -> ResolvedLicense:
     """The licence of ``sf``, its evidence, and its copyright holders.
 
     With ``scan_header=False`` ScanCode is not used for the file itself (package-level
     findings were resolved by the reader; ScanCode keys in ``detected_licenses`` still
-    need ScanCode's licence DB).
+    need ScanCode's licence DB). ``blob_scan`` is a cached :func:`scan_blob` of the content.
     """
-    header = header_block(sf.content)
     findings: list[LicenseFinding] = []
     tag = _tag_finding(sf)
     if tag:
         findings.append(tag)
-    notice, short_tag = _header_findings(sf, header) if scan_header else (None, None)
-    if notice:
-        findings.append(notice)
+    scan = (blob_scan or scan_blob(sf.content)) if scan_header else BlobScan()
+    where = f"{sf.path}:1-{scan.header_lines}"
+    if scan.notice:
+        findings.append(LicenseFinding(scan.notice, "header", where))
     findings += sf.license_findings
-    if short_tag:
-        findings.append(short_tag)
+    if scan.tag:
+        findings.append(LicenseFinding(scan.tag, "header-tag", where))
     findings += _dataset_findings(sf)
-
-    holders: tuple[str, ...] = ()
-    statements: tuple[str, ...] = ()
-    if scan_header and _COPYRIGHT_WORDS.search(header):
-        found_copyrights = detection.copyrights_in_text(header)
-        holders, statements = found_copyrights.holders, found_copyrights.statements
 
     expression = findings[0].expression if findings else None
     return ResolvedLicense(
@@ -109,8 +129,8 @@ def resolve(sf: SourceFile, scan_header: bool = True) -> ResolvedLicense:
         category=category_of(expression),
         findings=tuple(findings),
         conflict=len({f.expression for f in findings}) > 1,
-        holders=_unique(holders, sf.holders),
-        copyrights=_unique(statements, sf.copyrights),
+        holders=_unique(scan.holders, sf.holders),
+        copyrights=_unique(scan.statements, sf.copyrights),
     )
 
 
