@@ -43,34 +43,31 @@ def fetch_npm(name: str, version: str) -> Path:
     return target
 
 
-def fetch_wheel(name: str, version: str) -> Path:
-    found = list(cache_dir().glob(f"{name.replace('-', '_')}-{version}-*.whl"))
+def _pip_download(name: str, version: str, binary: bool, matches) -> Path:
+    """``pip download`` one pinned release (wheel or sdist) into the cache; skip when PyPI is unreachable."""
+    found = [p for p in cache_dir().iterdir() if matches(p.name)]
     if found:
         return found[0]
+    kind = ["--only-binary", ":all:"] if binary else ["--no-binary", ":all:"]
     try:
-        r = _run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
-                  f"{name}=={version}", "-d", str(cache_dir())], cache_dir())
+        r = _run([sys.executable, "-m", "pip", "download", "--no-deps", *kind, f"{name}=={version}",
+                  "-d", str(cache_dir())], cache_dir())
     except subprocess.TimeoutExpired:
         pytest.skip(f"PyPI did not answer for {name}=={version}")
-    found = list(cache_dir().glob(f"{name.replace('-', '_')}-{version}-*.whl"))
+    found = [p for p in cache_dir().iterdir() if matches(p.name)]
     if r.returncode != 0 or not found:
         pytest.skip(f"pip download {name}=={version} failed (offline?): {r.stderr.strip()[-200:]}")
     return found[0]
 
 
+def fetch_wheel(name: str, version: str) -> Path:
+    prefix = f"{name.replace('-', '_')}-{version}-".lower()
+    return _pip_download(name, version, True, lambda f: f.lower().startswith(prefix) and f.endswith(".whl"))
+
+
 def fetch_sdist(name: str, version: str) -> Path:
-    found = [p for p in cache_dir().glob("*.tar.gz") if p.name.lower() == f"{name.lower()}-{version}.tar.gz"]
-    if found:
-        return found[0]
-    try:
-        r = _run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-                  f"{name}=={version}", "-d", str(cache_dir())], cache_dir())
-    except subprocess.TimeoutExpired:
-        pytest.skip(f"PyPI did not answer for {name}=={version}")
-    found = [p for p in cache_dir().glob("*.tar.gz") if p.name.lower() == f"{name.lower()}-{version}.tar.gz"]
-    if r.returncode != 0 or not found:
-        pytest.skip(f"pip download {name}=={version} (sdist) failed (offline?): {r.stderr.strip()[-200:]}")
-    return found[0]
+    target = f"{name}-{version}.tar.gz".lower()
+    return _pip_download(name, version, False, lambda f: f.lower() == target)
 
 
 def fetch_deb_tree(package: str) -> Path:

@@ -18,6 +18,8 @@ CACHE_LIMIT = 100_000
 # Per text and matching stage: ScanCode's approximate matching took up to 13.7 s on one
 # file here. Past the deadline ScanCode returns what it matched so far.
 SCAN_DEADLINE_SECONDS = 5.0
+# Notices shorter than this share of the longest notice in the same header are mentions.
+MAIN_NOTICE_SHARE = 0.5
 
 @dataclass(frozen=True)
 class Copyrights:
@@ -137,10 +139,13 @@ def _is_notice_or_text(match) -> bool:
 
 def _split_notices_and_tags(detections) -> TextLicenses:
     notices, tags = [], []
+    detections = [d for d in detections if d.license_expression and not _only_unknown(d.license_expression)]
+    # A short notice far smaller than the file's main one speaks of other components
+    # (lz4cli.c, under a GPL-2.0+ notice: "The license of LZ4 library is BSD ... of this
+    # CLI program is GPLv2"): it is a mention, weaker evidence, not part of the file's licence.
+    longest = max((m.len() for d in detections for m in d.matches if _is_notice_or_text(m)), default=0)
     for found in detections:
-        if not found.license_expression or _only_unknown(found.license_expression):
-            continue
-        notice_matches = [m for m in found.matches if _is_notice_or_text(m)]
+        notice_matches = [m for m in found.matches if _is_notice_or_text(m) and m.len() >= MAIN_NOTICE_SHARE * longest]
         if not notice_matches:
             tags.append(found.license_expression)
             continue
