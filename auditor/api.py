@@ -47,8 +47,11 @@ def env_index_path(config: IndexConfig | None = None) -> Path:
 
 def ensure_env_index(*, show_progress: bool = True, rebuild: bool = False) -> Path:
     """The embedded default index: built on first use (with a progress bar), then reused."""
+    from .index.layout import TABLES
+
     path = env_index_path()
-    if not rebuild and (path / "manifest.json").is_file():
+    # An index cached by an older auditor may lack a table this one reads: rebuild it.
+    if not rebuild and (path / "manifest.json").is_file() and all((path / t).is_file() for t in TABLES):
         return path
     from .corpus.environment import count_env_files
     from .index.builder import build

@@ -74,6 +74,7 @@ def _flat(qid: str, d: dict | None, error: str | None) -> dict:
         "repo_name": src.get("repo_name"), "path": src.get("path"), "blob_id": src.get("blob_id"),
         "license": src.get("license"), "license_category": src.get("license_category"),
         "attribution_required": att.get("required"), "attribution_present": att.get("present_in_snippet"),
+        "attribution_wrong_license": att.get("wrong_license"),
     }
 
 
@@ -112,6 +113,7 @@ def _write_parquet(path: Path, rows: list[dict]) -> None:
                         ("matches", pa.int64()), ("score", pa.float64()), ("coverage", pa.float64()),
                         ("repo_name", pa.string()), ("path", pa.string()), ("blob_id", pa.string()),
                         ("license", pa.string()), ("license_category", pa.string()),
-                        ("attribution_required", pa.bool_()), ("attribution_present", pa.bool_())])
+                        ("attribution_required", pa.bool_()), ("attribution_present", pa.bool_()),
+                        ("attribution_wrong_license", pa.bool_())])
     with atomic_file(path, "wb") as fh:
         pq.write_table(pa.Table.from_pylist(rows, schema=schema), fh, compression="zstd")

@@ -46,6 +46,10 @@ class SourceFile:
     copyrights: tuple[str, ...] = ()
     # Evidence already known to the reader (package metadata, DEP-5, LICENSE files), strongest first.
     license_findings: tuple[LicenseFinding, ...] = ()
+    # The package's licence text (its LICENSE/COPYING files, or the governing DEP-5 stanza's
+    # licence) and NOTICE file, when the reader found them: for the attribution notice.
+    license_text: str | None = None
+    notice_text: str | None = None
 
     @property
     def swhid(self) -> str:
@@ -66,6 +70,8 @@ class ResolvedLicense:
     conflict: bool = False
     holders: tuple[str, ...] = ()
     copyrights: tuple[str, ...] = ()
+    license_text: str | None = None  # the source's own licence text, when it is the file's licence
+    notice_text: str | None = None  # the source package's NOTICE file
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,8 @@ class SourceRef:
     revision: str | None = None
     license_evidence: tuple[dict, ...] = ()
     license_conflict: bool = False
+    license_text: str | None = field(default=None, repr=False)  # the source's own licence text, stored at build time
+    notice_text: str | None = field(default=None, repr=False)  # its package's NOTICE file
 
     @property
     def swhid(self) -> str:
@@ -120,6 +128,8 @@ class Attribution:
     present_in_snippet: bool | None
     notice: str | None
     reason: str = ""
+    wrong_license: bool = False  # the snippet names a licence that none of its copied sources is under
+    license: str | None = None  # the combined licence (AND) of the copied sources, when known
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ class Evidence(Protocol):
     def findings_for(self, relpath: str) -> tuple[LicenseFinding, ...]: ...
     def holders_for(self, relpath: str) -> tuple[str, ...]: ...
     def copyrights_for(self, relpath: str) -> tuple[str, ...]: ...
+    def license_text_for(self, relpath: str) -> str | None: ...
+    def notice_text_for(self, relpath: str) -> str | None: ...
 
 
 class NoEvidence:
@@ -34,6 +36,12 @@ class NoEvidence:
 
     def copyrights_for(self, relpath: str) -> tuple[str, ...]:
         return ()
+
+    def license_text_for(self, relpath: str) -> str | None:
+        return None
+
+    def notice_text_for(self, relpath: str) -> str | None:
+        return None
 
 
 NO_EVIDENCE = NoEvidence()
@@ -74,9 +82,14 @@ def stdlib_evidence() -> Evidence:
 
 
 def evidence_fields(evidence: Evidence, relpath: str) -> dict:
-    """The :class:`SourceFile` fields that package evidence fills, for one file."""
+    """The :class:`SourceFile` fields that package evidence fills, for one file. The licence
+    and NOTICE texts are optional: evidence that does not keep them gives None."""
+    license_text = getattr(evidence, "license_text_for", None)
+    notice_text = getattr(evidence, "notice_text_for", None)
     return {
         "license_findings": tuple(evidence.findings_for(relpath)),
         "holders": tuple(evidence.holders_for(relpath)),
         "copyrights": tuple(evidence.copyrights_for(relpath)),
+        "license_text": license_text(relpath) if license_text else None,
+        "notice_text": notice_text(relpath) if notice_text else None,
     }

@@ -24,6 +24,7 @@ from ..fingerprint import band_keys, shingle_hashes, tokenize, window_signatures
 from ..models import LicenseFinding, ResolvedLicense, SourceFile
 from ..progress import progress_bar
 from .layout import ARRAYS, MANIFEST, SCHEMA, index_id, sha256_file
+from .texts import TextTable
 
 BATCH_FILES = 64
 
@@ -81,6 +82,10 @@ def _license_columns(lic: ResolvedLicense) -> dict:
                                         for f in lic.findings]),
         "holders": list(lic.holders),
         "copyrights": list(lic.copyrights),
+        # Replaced by text ids in the main process (TextTable.intern): the rows of a batch share
+        # one str object per package text, so it crosses the process boundary once per batch.
+        "license_text": lic.license_text,
+        "notice_text": lic.notice_text,
     }
 
 
@@ -190,6 +195,7 @@ def build(sources: list[str], out: str | os.PathLike, config: IndexConfig | None
         wins: list[np.ndarray] = []
         seen: dict[str, int] = {}
         offsets = [0]
+        texts = TextTable()
         cache = _open_scan_cache() if scan_headers else None
         with open(tmp / "content.bin", "wb") as content_fh, \
                 progress_bar("indexing", total=progress_total, enabled=show_progress) as bar:
@@ -199,6 +205,7 @@ def build(sources: list[str], out: str | os.PathLike, config: IndexConfig | None
                     cache.put_many({r.file_row["blob_id"]: _blob_scan(r.scan) for r in results if r.scan})
                 for r in results:
                     r.file_row["file_id"] = len(rows)
+                    texts.intern(r.file_row)
                     rows.append(r.file_row)
                     if r.blob >= 0 and r.signatures is not None and len(r.signatures):
                         sigs.append(r.signatures)
@@ -234,6 +241,7 @@ def build(sources: list[str], out: str | os.PathLike, config: IndexConfig | None
             "files_offsets": _write_files_jsonl(tmp / "files.jsonl", rows, seen),
             "blob_files": blob_files,
             "blob_file_offsets": blob_file_offsets,
+            "texts_offsets": texts.write(tmp / "texts.jsonl"),
         }
         for name in ARRAYS:
             np.save(tmp / f"{name}.npy", arrays[name], allow_pickle=False)
@@ -283,7 +291,7 @@ def _write_files_table(path: Path, rows: list[dict], seen: dict[str, int]) -> No
         ("license_conflict", pa.bool_()), ("license_evidence", pa.string()),
         ("holders", pa.list_(pa.string())), ("copyrights", pa.list_(pa.string())),
         ("detected_licenses", pa.list_(pa.string())), ("license_type", pa.string()),
-        ("gha_license_id", pa.string()),
+        ("gha_license_id", pa.string()), ("license_text_id", pa.int64()), ("notice_text_id", pa.int64()),
     ])
     table = pa.Table.from_pylist(rows, schema=schema)
     pq.write_table(table, path, compression="zstd")

@@ -14,6 +14,10 @@ DIR/windows.npy           (n_windows, 3) uint32: blob, first char, end char
 DIR/signatures.npy        (n_windows, num_perm) uint32 MinHash, datasketch affine32
 DIR/band_keys.npy         (bands, n_windows) uint64, each row sorted
 DIR/band_windows.npy      (bands, n_windows) uint32 window id of each sorted key
+DIR/texts.jsonl           one {"sha1", "text"} line per distinct licence or NOTICE text of the
+                          indexed packages; a file row's license_text_id / notice_text_id is its
+                          line number, or -1 when the file has none
+DIR/texts_offsets.npy     (n_texts + 1,) uint64 byte offsets into texts.jsonl
 ```
 
 Every array is a plain ``.npy`` opened with ``np.load(mmap_mode="r", allow_pickle=False)``:
@@ -30,8 +34,8 @@ from ..errors import AuditorError
 SCHEMA = "auditor.index/1"
 MANIFEST = "manifest.json"
 ARRAYS = ("blob_ids", "content_offsets", "windows", "signatures", "band_keys", "band_windows",
-          "files_offsets", "blob_files", "blob_file_offsets")
-TABLES = ("files.parquet", "files.jsonl", "content.bin") + tuple(f"{a}.npy" for a in ARRAYS)
+          "files_offsets", "blob_files", "blob_file_offsets", "texts_offsets")
+TABLES = ("files.parquet", "files.jsonl", "content.bin", "texts.jsonl") + tuple(f"{a}.npy" for a in ARRAYS)
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:

@@ -49,6 +49,7 @@ class Index:
         for arr in (*(getattr(self, a) for a in ARRAYS), self._content):
             _random_access(arr)
         self._files_fh = None
+        self._texts_fh = None
 
     def _check_shapes(self) -> None:
         n_w = len(self.windows)
@@ -66,6 +67,8 @@ class Index:
             problems.append("file tables")
         elif int(self.files_offsets[-1]) != (self.path / "files.jsonl").stat().st_size:
             problems.append("files.jsonl size")
+        if len(self.texts_offsets) < 1 or int(self.texts_offsets[-1]) != (self.path / "texts.jsonl").stat().st_size:
+            problems.append("texts.jsonl size")
         if len(self.content_offsets) != len(self.blob_ids) + 1:
             problems.append("content offsets")
         elif len(self.content_offsets) and int(self.content_offsets[-1]) != (self.path / "content.bin").stat().st_size:
@@ -114,6 +117,21 @@ class Index:
             return json.loads(self._files_fh.read(b - a))
         except (ValueError, UnicodeDecodeError):
             raise AuditorError(f"corrupt index {self.path}: files.jsonl row {file_id} unreadable; rebuild it") from None
+
+    def text(self, text_id: int | None) -> str | None:
+        """A licence or NOTICE text by the id a file row holds; None for -1 (no text)."""
+        if text_id is None or text_id < 0:
+            return None
+        if text_id + 1 >= len(self.texts_offsets):
+            raise AuditorError(f"corrupt index {self.path}: text {text_id} is not in texts.jsonl; rebuild it")
+        if self._texts_fh is None:
+            self._texts_fh = open(self.path / "texts.jsonl", "rb")
+        a, b = int(self.texts_offsets[text_id]), int(self.texts_offsets[text_id + 1])
+        self._texts_fh.seek(a)
+        try:
+            return json.loads(self._texts_fh.read(b - a))["text"]
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+            raise AuditorError(f"corrupt index {self.path}: texts.jsonl line {text_id} unreadable; rebuild it") from None
 
     # -- LSH --------------------------------------------------------------------------
     def candidates(self, signatures: np.ndarray, query_sizes: np.ndarray, limit: int,

@@ -31,6 +31,7 @@ class Dep5Stanza:
     holders: tuple[str, ...] = ()
     copyrights: tuple[str, ...] = ()
     line: int = 0  # line of the Files: field in debian/copyright
+    license_text: str | None = None  # the License: text, inline or from its stand-alone paragraph
 
     def matches(self, relpath: str) -> bool:
         return any(_pattern_regex(p).fullmatch(relpath) for p in self.patterns)
@@ -77,12 +78,17 @@ def _stanza_copyrights(paragraph) -> tuple[tuple[str, ...], tuple[str, ...]]:
 def read_dep5(path: Path) -> tuple[Dep5Stanza, ...]:
     """The ``Files:`` stanzas of the DEP-5 file at ``path`` in file order; () if the file is
     not machine-readable. Short names that are not SPDX ids need ScanCode's licence index."""
-    from debian_inspector.copyright import CopyrightFilesParagraph, DebianCopyright
+    from debian_inspector.copyright import CopyrightFilesParagraph, CopyrightLicenseParagraph, DebianCopyright
 
     if not is_machine_readable(path):
         return ()
     parsed = DebianCopyright.from_file(str(path))
     paragraphs = [p for p in parsed.paragraphs if isinstance(p, CopyrightFilesParagraph) and p.files]
+    license_texts = {
+        p.license.name.strip(): p.license.text.strip("\n")
+        for p in parsed.paragraphs
+        if isinstance(p, CopyrightLicenseParagraph) and p.license and p.license.name and (p.license.text or "").strip()
+    }
     debian_licensing = None
     stanzas = []
     for paragraph in paragraphs:
@@ -100,8 +106,21 @@ def read_dep5(path: Path) -> tuple[Dep5Stanza, ...]:
             holders=holders,
             copyrights=statements,
             line=paragraph.get_field_line_numbers("files")[0],
+            license_text=_stanza_license_text(paragraph, name, license_texts),
         ))
     return tuple(stanzas)
+
+
+def _stanza_license_text(paragraph, name: str, standalone: dict[str, str]) -> str | None:
+    """The stanza's own License: text, else the stand-alone License: paragraphs of the short
+    names it lists ("GPL-2+ or Artistic-1.0" joins both texts, each under its name)."""
+    inline = (paragraph.license.text or "").strip("\n") if paragraph.license else ""
+    if inline.strip():
+        return inline + "\n"
+    if name in standalone:
+        return standalone[name] + "\n"
+    names = [n for n in re.split(r"\s+(?:or|and)\s+|\s*,\s*", name, flags=re.IGNORECASE) if n in standalone]
+    return "\n".join(f"License: {n}\n{standalone[n]}\n" for n in names) or None
 
 
 def _debian_licensing(parsed):

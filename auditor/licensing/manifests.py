@@ -132,11 +132,40 @@ def pyproject_finding(root: Path) -> LicenseFinding | None:
 
 
 def root_license_files(root: Path) -> list[Path]:
-    """LICENSE*/LICENCE*/COPYING*/NOTICE* at the root, and wheel-style ``*.dist-info/licenses/``."""
+    """LICENSE*/LICENCE*/COPYING*/NOTICE* at the root, and a wheel's: under ``*.dist-info/licenses/``
+    (metadata 2.4), else beside its METADATA (older wheels)."""
     found = [p for p in sorted(root.iterdir()) if p.is_file() and LICENSE_FILE.match(p.name)]
-    for licenses_dir in sorted(root.glob("*.dist-info/licenses")):
-        found += sorted(p for p in licenses_dir.rglob("*") if p.is_file() and DECLARED_LICENSE_FILE.search(p.name))
+    for info in sorted(root.glob("*.dist-info")):
+        licenses_dir = info / "licenses"
+        if licenses_dir.is_dir():
+            found += sorted(p for p in licenses_dir.rglob("*") if p.is_file() and DECLARED_LICENSE_FILE.search(p.name))
+        else:
+            found += sorted(p for p in info.iterdir() if p.is_file() and LICENSE_FILE.match(p.name))
     return found
+
+
+def license_and_notice_texts(texts: Iterable[tuple[str, str]]) -> tuple[str | None, str | None]:
+    """(licence text, NOTICE text) of a package from its (relative path, text) licence files:
+    NOTICE files apart, AUTHORS lists dropped; several files are joined, each under its name."""
+    licenses, notices = [], []
+    for relpath, text in texts:
+        name = relpath.rsplit("/", 1)[-1]
+        if not text.strip() or re.search(r"authors", name, re.IGNORECASE):
+            continue
+        (notices if re.search(r"notice", name, re.IGNORECASE) else licenses).append((relpath, text))
+    return _joined(licenses), _joined(notices)
+
+
+def _joined(texts: list[tuple[str, str]]) -> str | None:
+    if not texts:
+        return None
+    if len(texts) == 1:
+        return texts[0][1].strip("\n") + "\n"
+    parts = []
+    for relpath, text in texts:
+        body = text.strip("\n")
+        parts.append(f"--- {relpath} ---\n{body}\n")
+    return "\n".join(parts)
 
 
 def root_holder_files(root: Path) -> list[Path]:

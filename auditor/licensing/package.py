@@ -37,6 +37,8 @@ class PackageEvidence:
     holders: tuple[str, ...] = ()
     copyrights: tuple[str, ...] = ()
     dep5: tuple[Dep5Stanza, ...] = ()
+    license_text: str | None = None  # its LICENSE/COPYING files, joined
+    notice_text: str | None = None  # its NOTICE files, joined
 
     @classmethod
     def from_tree(cls, root: Path, name: str) -> PackageEvidence:
@@ -57,12 +59,15 @@ class PackageEvidence:
         holder_texts = [t for p in manifests.root_holder_files(root) if (t := manifests.read_text(p)) is not None]
         expressions = [f.expression for f in findings] + [s.expression for s in stanzas]
         found = manifests.holders_and_copyrights(holder_texts, expressions)
+        license_text, notice_text = manifests.license_and_notice_texts(license_texts)
         return cls(
             name=name,
             findings=tuple(findings),
             holders=found.holders,
             copyrights=found.statements,
             dep5=stanzas,
+            license_text=license_text,
+            notice_text=notice_text,
         )
 
     def _stanza(self, relpath: str) -> Dep5Stanza | None:
@@ -83,6 +88,20 @@ class PackageEvidence:
     def copyrights_for(self, relpath: str) -> tuple[str, ...]:
         stanza = self._stanza(relpath)
         return stanza.copyrights if stanza is not None and stanza.copyrights else self.copyrights
+
+    def license_text_for(self, relpath: str) -> str | None:
+        """The governing DEP-5 stanza's licence text, else the package's licence files, unless
+        the stanza names a licence the package does not declare (lz4's GPL ``programs/`` under
+        a BSD LICENSE): then no text is known for the file."""
+        stanza = self._stanza(relpath)
+        if stanza is None or not stanza.expression:
+            return self.license_text
+        if stanza.license_text:
+            return stanza.license_text
+        return self.license_text if stanza.expression in {f.expression for f in self.findings} else None
+
+    def notice_text_for(self, relpath: str) -> str | None:
+        return self.notice_text
 
 
 def _metadata_dir(dist: importlib.metadata.Distribution) -> str:
@@ -129,7 +148,9 @@ def evidence_for_distribution(dist: importlib.metadata.Distribution) -> PackageE
     texts = _declared_license_texts(dist, where)
     findings = [finding] if finding else manifests.license_file_findings(texts)
     found = manifests.holders_and_copyrights((text for _, text in texts), [f.expression for f in findings])
-    return PackageEvidence(name=name, findings=tuple(findings), holders=found.holders, copyrights=found.statements)
+    license_text, notice_text = manifests.license_and_notice_texts(texts)
+    return PackageEvidence(name=name, findings=tuple(findings), holders=found.holders, copyrights=found.statements,
+                           license_text=license_text, notice_text=notice_text)
 
 
 def _stdlib_license_file() -> Path | None:
@@ -159,11 +180,13 @@ def stdlib_evidence() -> PackageEvidence:
         detail = path.relative_to(sys.base_prefix).as_posix()
     except ValueError:
         detail = path.as_posix()
-    found = manifests.holders_and_copyrights([manifests.read_text(path) or ""])
+    text = manifests.read_text(path) or ""
+    found = manifests.holders_and_copyrights([text])
     statements = tuple(s for s in found.statements if STDLIB_HOLDER in s)
     return PackageEvidence(
         name="python-stdlib",
         findings=(LicenseFinding(STDLIB_LICENSE, "license-file", detail),),
         holders=(STDLIB_HOLDER,),
         copyrights=statements,
+        license_text=manifests.license_and_notice_texts([(detail, text)])[0],
     )

@@ -131,7 +131,17 @@ def resolve(sf: SourceFile, scan_header: bool = True, blob_scan: BlobScan | None
         conflict=len({f.expression for f in findings}) > 1,
         holders=_unique(scan.holders, sf.holders),
         copyrights=_unique(scan.statements, sf.copyrights),
+        license_text=_license_text(sf, expression),
+        notice_text=sf.notice_text,
     )
+
+
+def _license_text(sf: SourceFile, expression: str | None) -> str | None:
+    """The package's licence text when it is this file's licence: the decided expression is
+    one the package itself declares (a file tagged GPL in an MIT package gets no MIT text)."""
+    if not sf.license_text or not expression:
+        return None
+    return sf.license_text if expression in {f.expression for f in sf.license_findings} else None
 
 
 def resolve_many(files: Iterable[SourceFile], workers: int = 1, scan_header: bool = True) -> list[ResolvedLicense]:

@@ -192,6 +192,33 @@ def category_of(expression: str | None) -> str:
     return _category_and_obligations(expression)[0]
 
 
+def expression_tree(expression: str | None):
+    """``expression`` as nested tuples, to walk without license-expression's classes:
+    ``("AND" | "OR", [children])`` or ``("license", key, exception key or None)``; None when
+    it does not parse."""
+    from license_expression import LicenseSymbol, LicenseWithExceptionSymbol
+
+    parsed = _parse(expression, strict=False) if expression else None
+    if parsed is None:
+        return None
+    licensing = _spdx_licensing()
+
+    def walk(node):
+        if isinstance(node, LicenseWithExceptionSymbol):
+            return ("license", node.license_symbol.key, node.exception_symbol.key)
+        if isinstance(node, LicenseSymbol):
+            return ("license", node.key, None)
+        return ("OR" if isinstance(node, licensing.OR) else "AND", [walk(arg) for arg in node.args])
+
+    return walk(parsed)
+
+
+@lru_cache(maxsize=1)
+def spdx_ids() -> frozenset[str]:
+    """Every licence id the category table knows: SPDX ids and ScanCode's ``LicenseRef-scancode-*``."""
+    return frozenset(_catalog()["categories"])
+
+
 _OBLIGATION_ORDER = ("attribution", "license-text", "notice-file", "state-changes", "share-alike", "network-use")
 
 

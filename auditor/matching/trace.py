@@ -29,7 +29,7 @@ def check_snippet(text: str) -> None:
         raise AuditorError(f"the snippet is {len(text):,} characters; the limit is {MAX_SNIPPET_CHARS:,}")
 
 
-def _source_ref(row: dict) -> SourceRef:
+def _source_ref(row: dict, index: Index) -> SourceRef:
     try:
         evidence = tuple(json.loads(row.get("license_evidence") or "[]"))
     except json.JSONDecodeError:
@@ -39,6 +39,7 @@ def _source_ref(row: dict) -> SourceRef:
         license_category=row.get("license_category") or "unknown", holders=tuple(row.get("holders") or ()),
         copyrights=tuple(row.get("copyrights") or ()), revision=row.get("revision"),
         license_evidence=evidence, license_conflict=bool(row.get("license_conflict")),
+        license_text=index.text(row.get("license_text_id")), notice_text=index.text(row.get("notice_text_id")),
     )
 
 
@@ -102,7 +103,7 @@ def trace(index: Index, text: str, *, top_k: int = 5, language: str | None = Non
         matches.append(Match(
             rank=len(matches) + 1, verdict=al.verdict, score=al.score, coverage=al.coverage,
             identity=al.identity, longest_run=al.longest_run, snippet_lines=al.snippet_lines,
-            source_lines=al.source_lines, source=_source_ref(files[0]), blocks=al.blocks,
+            source_lines=al.source_lines, source=_source_ref(files[0], index), blocks=al.blocks,
             also_in=tuple(copies[1:]), source_text=shown,
         ))
     verdict = min((m.verdict for m in matches), key=VERDICTS.index, default="none")

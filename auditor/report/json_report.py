@@ -36,6 +36,7 @@ def trace_dict(r: TraceResult) -> dict:
         "verdict": r.verdict,
         "matches": [_match(m) for m in r.matches],
         "attribution": {"required": a.required, "present_in_snippet": a.present_in_snippet,
+                        "wrong_license": a.wrong_license, "license": a.license,
                         "notice": a.notice, "reason": a.reason},
         "index": dict(r.index),
         "params": to_plain(r.params),

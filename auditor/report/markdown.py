@@ -6,10 +6,14 @@ from .text import side_by_side
 
 
 def _esc(s: str) -> str:
-    """Escape text shown outside code blocks, so it cannot inject links, images or HTML."""
+    """Escape text shown outside code blocks, so it cannot inject links, images or HTML, nor
+    start a block of its own (a path or holder may hold a newline)."""
     out = []
     for ch in s:
-        out.append("\\" + ch if ch in "\\`*_{}[]()<>#+!|~" else ch)
+        if ch in "\n\r\t" or ord(ch) < 32 or 0x7f <= ord(ch) <= 0x9f:
+            out.append(" ")
+        else:
+            out.append("\\" + ch if ch in "\\`*_{}[]()<>#+!|~" else ch)
     return "".join(out)
 
 
@@ -52,9 +56,14 @@ def render_markdown(r: TraceResult) -> str:
     a = r.attribution
     out += ["", "## Attribution", ""]
     if a.required:
-        out.append(f"Required; {'present in' if a.present_in_snippet else '**missing** from'} the snippet: {_esc(a.reason)}.")
+        state = "present in" if a.present_in_snippet else "**missing** from"
+        if a.wrong_license:
+            state = "**a wrong licence is named** in"
+        out.append(f"Required; {state} the snippet: {_esc(a.reason)}.")
     else:
         out.append(f"Not required: {_esc(a.reason)}.")
+    if a.license:
+        out.append(f"Licence of the copied code: {_esc(a.license)}.")
     if a.notice:
         out += ["", "Notice that should accompany the snippet:", "", _fence(a.notice)]
     return "\n".join(out) + "\n"

@@ -83,9 +83,15 @@ def render_text(r: TraceResult) -> str:
     lines.append("")
     if a.required:
         state = "present in the snippet" if a.present_in_snippet else "MISSING from the snippet"
-        lines.append(f"attribution  required, {state}: {a.reason}")
+        if a.wrong_license:
+            state = "WRONG LICENCE named in the snippet"
+        lines += textwrap.wrap(f"required, {state}: {a.reason}", 96, initial_indent="attribution  ",
+                               subsequent_indent=" " * 13)
     else:
-        lines.append(f"attribution  not required: {a.reason}")
+        lines += textwrap.wrap(f"not required: {a.reason}", 96, initial_indent="attribution  ",
+                               subsequent_indent=" " * 13)
+    if a.license:
+        lines.append(f"licence      {a.license}")
     if a.notice:
         lines += ["", "--- notice that should accompany the snippet ---", a.notice, "--- end of notice ---"]
     return "\n".join(lines) + "\n"
