@@ -138,6 +138,9 @@ class VerifyConfig:
       templated code (getters, test set-ups, state machines) looks alike with its names changed.
     - ``similar``: at least ``min_tokens`` aligned in a run, coverage >= similar_coverage,
       and the identity rule of near-verbatim.
+    - a copy that fills only part of the snippet (two sources stitched together, a function
+      inside a longer file) is judged by the same rules on its own span, from the first to
+      the last aligned snippet token, once at least ``min_part_tokens`` tokens are aligned.
     """
 
     min_snippet_tokens: int = 10
@@ -151,6 +154,7 @@ class VerifyConfig:
     short_identity: float = 0.8
     structural_tokens: int = 120
     similar_coverage: float = 0.5
+    min_part_tokens: int = 40  # a copy filling only part of the snippet is judged on its own span from this size
     lsh_candidates: int = 400  # source blobs taken from the LSH tables, best estimated containment first
     candidates: int = 32  # of those, verified by alignment after re-ranking on raw tokens
     min_containment: float = 0.2  # LSH candidates estimated to hold less of a query window are not verified

@@ -215,3 +215,27 @@ def test_comment_only_snippet_is_not_attributed(stdlib_index, stdlib_dir):
     header = "# Copyright (C) 2001-2024 Python Software Foundation\n# Licensed under the PSF License\n" * 5
     result = api.trace_snippet(header, stdlib_index)
     assert result.verdict == "none" and "no code tokens" in result.note
+
+
+def test_snippet_stitched_from_two_files_names_both(stdlib_index, stdlib_dir):
+    a = code_chunk((stdlib_dir / "json" / "decoder.py").read_text(), lines=16, language="Python")
+    b = code_chunk((stdlib_dir / "textwrap.py").read_text(), lines=16, language="Python")
+    result = api.trace_snippet(a + "\n\n" + b, stdlib_index)
+    found = {m.source.path: m for m in result.matches}
+    assert {"json/decoder.py", "textwrap.py"} <= set(found), [(m.source.path, m.verdict) for m in result.matches]
+    assert found["json/decoder.py"].verdict == found["textwrap.py"].verdict == "verbatim"
+    assert found["json/decoder.py"].snippet_lines[1] <= 17 and found["textwrap.py"].snippet_lines[0] >= 18
+    assert result.attribution.required and "textwrap.py" in result.attribution.notice \
+        and "json/decoder.py" in result.attribution.notice
+
+
+def test_copied_function_inside_a_longer_generated_file(stdlib_index, stdlib_dir):
+    """The copy is a fifth of the snippet: the rest is code of the same kind that is not in the index."""
+    import inspect
+    import types
+
+    copied = code_chunk((stdlib_dir / "shlex.py").read_text(), lines=20, language="Python")
+    padding = "\n\n".join(inspect.getsource(f) for f in (types.new_class, types.prepare_class, types.resolve_bases))
+    result = api.trace_snippet(padding + "\n\n" + copied + "\n", stdlib_index)
+    top = result.matches[0]
+    assert top.source.path == "shlex.py" and top.verdict == "verbatim" and top.coverage < 0.5

@@ -109,6 +109,13 @@ def align(snippet: Tokens, snippet_text: str, source_text: str, region: tuple[in
     blocks, (score, same, coverage, identity, exact_share, aligned) = best
     longest = max(b.size for b in blocks)
     verdict = _verdict(coverage, identity, exact_share, aligned, longest, cfg)
+    # A copy may fill only part of the snippet: a function copied into a longer generated
+    # file, or a snippet stitched from two sources. Judge that part on its own, from the
+    # first to the last aligned snippet token, once it is long enough to mean something.
+    span = blocks[-1].a + blocks[-1].size - blocks[0].a
+    if span < n and aligned >= cfg.min_part_tokens:
+        part = _verdict(aligned / span, identity, exact_share, aligned, longest, cfg)
+        verdict = min(verdict, part, key=VERDICTS.index)
 
     snippet_line = snippet.lines(snippet_text)
     source_line = src.lines(source_text[r0:r1], offset=r0, first_line=source_text.count("\n", 0, r0) + 1)
