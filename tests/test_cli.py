@@ -158,3 +158,11 @@ def test_query_path_imports_no_heavy_library(stdlib_index):
 def test_usage_errors_are_one_line(stdlib_index):
     assert "--format" in one_line_error(run([str(BIN / "trace-snippet"), "--format", "xml", "--index", str(stdlib_index)], "x"))
     assert "No such command" in one_line_error(run([str(BIN / "auditor"), "frobnicate"]))
+
+
+def test_text_report_cannot_carry_terminal_escapes(stdlib_index):
+    evil = decoder_chunk().replace("chunks = []", "chunks = []  # \x1b[2J\x1b]0;owned\x07 \u202e")
+    r = run([str(BIN / "trace-snippet"), "--index", str(stdlib_index)], evil)
+    out = r.stdout.decode()
+    assert r.returncode == 0 and "json/decoder.py" in out
+    assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out

@@ -1,6 +1,7 @@
 """Plain-text report: readable in a terminal and pipeable (no ANSI codes)."""
 from __future__ import annotations
 
+import re
 import textwrap
 
 from ..models import Match, TraceResult
@@ -8,8 +9,17 @@ from ..models import Match, TraceResult
 COL = 48
 
 
+# Control characters, terminal escape sequences and bidi overrides in a snippet or a path
+# must not reach a terminal: they could rewrite what the report appears to say.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(s: str) -> str:
+    return _UNSAFE.sub("\ufffd", s)
+
+
 def _clip(s: str, width: int) -> str:
-    s = s.expandtabs(4).rstrip()
+    s = clean(s.expandtabs(4).rstrip())
     return s if len(s) <= width else s[: width - 1] + "…"
 
 
@@ -94,4 +104,4 @@ def render_text(r: TraceResult) -> str:
         lines.append(f"licence      {a.license}")
     if a.notice:
         lines += ["", "--- notice that should accompany the snippet ---", a.notice, "--- end of notice ---"]
-    return "\n".join(lines) + "\n"
+    return clean("\n".join(lines)) + "\n"
