@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime, timezone
-import glob
 import json
 import os
 from pathlib import Path
@@ -37,6 +36,9 @@ DEFAULT_DATA = REPO / ".." / "shared" / "data" / "starcoder2-extraction" / "star
 CACHE = HERE / ".cache"
 OUT = HERE / "out"
 RESULTS = HERE / "results" / "starcoder2_extraction.json"
+
+sys.path.insert(0, str(HERE))
+from fetch import fetch_debian_sources  # noqa: E402  (benchmarks/fetch.py, shared with licensing_accuracy.py)
 
 # Debian source packages with plenty of real Java; the first ones that exist are used.
 DEBIAN_PACKAGES = ("guava-libraries", "commons-io", "junit4", "libcommons-lang3-java",
@@ -64,77 +66,6 @@ def load_rows(path: Path, limit: int | None) -> list[dict]:
 
     rows = pq.read_table(path).to_pylist()
     return rows[:limit] if limit else rows
-
-
-def _debian_uri() -> tuple[str, str] | None:
-    """(URI, suite) of the host's Debian mirror, read at run time (never hard-coded)."""
-    deb822 = Path("/etc/apt/sources.list.d/debian.sources")
-    if deb822.is_file():
-        for stanza in deb822.read_text().split("\n\n"):
-            fields = dict(line.split(":", 1) for line in stanza.splitlines()
-                          if ":" in line and not line.startswith("#"))
-            uris = fields.get("URIs", "").split()
-            suites = fields.get("Suites", "").split()
-            if uris and suites and "security" not in suites[0]:
-                return uris[0], suites[0]
-    legacy = Path("/etc/apt/sources.list")
-    if legacy.is_file():
-        for line in legacy.read_text().splitlines():
-            parts = line.split()
-            if len(parts) >= 3 and parts[0] == "deb" and "security" not in parts[2]:
-                uri = next(p for p in parts[1:] if not p.startswith("["))
-                suite = parts[parts.index(uri) + 1]
-                return uri, suite
-    return None
-
-
-def fetch_debian_sources(packages, cache: Path) -> tuple[list[Path], list[str]]:
-    """Download orig tarballs with a private deb-src list. Returns (tarballs, skip reasons)."""
-    root = cache / "debian"
-    archives = root / "archives"
-    archives.mkdir(parents=True, exist_ok=True)
-    reasons: list[str] = []
-    have = {p: sorted(glob.glob(str(archives / f"{p}_*.orig*.tar.*"))) for p in packages}
-    missing = [p for p in packages if not have[p] and not (archives / f"{p}.unavailable").exists()]
-    if missing:
-        if not shutil.which("apt-get"):
-            return [Path(f) for fs in have.values() for f in fs], ["apt-get not found"]
-        found = _debian_uri()
-        if not found:
-            return [Path(f) for fs in have.values() for f in fs], ["no Debian mirror configured in /etc/apt"]
-        uri, suite = found
-        (root / "lists" / "partial").mkdir(parents=True, exist_ok=True)
-        src_list = root / "sources.list"
-        src_list.write_text(f"deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] {uri} {suite} main\n")
-        opts = ["-o", f"Dir::Etc::SourceList={src_list}", "-o", "Dir::Etc::SourceParts=/nonexistent",
-                "-o", f"Dir::State::Lists={root / 'lists'}", "-o", "APT::Sandbox::User=root", "-q"]
-        try:
-            r = subprocess.run(["apt-get", *opts, "update"], capture_output=True, text=True, timeout=180)
-            if r.returncode != 0:
-                reasons.append(f"apt-get update failed: {r.stderr.strip().splitlines()[-1:]}")
-                missing = []
-        except subprocess.TimeoutExpired:
-            reasons.append("apt-get update timed out (mirror unreachable?)")
-            missing = []
-        for p in missing:
-            try:
-                r = subprocess.run(["apt-get", *opts, "source", "--download-only", p], cwd=archives,
-                                   capture_output=True, text=True, timeout=300)
-            except subprocess.TimeoutExpired:
-                reasons.append(f"{p}: download timed out")
-                continue
-            have[p] = sorted(glob.glob(str(archives / f"{p}_*.orig*.tar.*")))
-            if not have[p]:
-                err = (r.stderr.strip().splitlines() or ["no orig tarball"])[-1]
-                reasons.append(f"{p}: skipped ({err[:160]})")
-                if "404" in r.stderr or "Unable to find a source package" in r.stderr:
-                    (archives / f"{p}.unavailable").write_text(r.stderr)
-    for p in packages:
-        if (archives / f"{p}.unavailable").exists() and not have[p]:
-            msg = f"{p}: skipped (not available on the mirror)"
-            if msg not in reasons and not any(x.startswith(p + ":") for x in reasons):
-                reasons.append(msg)
-    return [Path(f) for p in packages for f in have[p]], reasons
 
 
 def distractor_files(tarballs: list[Path], max_files: int | None):
