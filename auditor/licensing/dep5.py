@@ -134,13 +134,14 @@ def _debian_licensing(parsed):
 
 
 def _scancode_reading(debian_licensing, paragraph) -> str | None:
-    from auditor.licensing.detection import scancode_cache, scancode_expression_to_spdx
+    from auditor.licensing.detection import scancode_cache, scancode_expression_to_spdx, without_unstated
 
     detection = debian_licensing.get_license_detection_from_license_field(paragraph)
     found = detection.license_expression_object
     if found is None:
         return None
-    return scancode_expression_to_spdx(scancode_cache().licensing.dedup(found))
+    kept = without_unstated(scancode_cache().licensing.dedup(found))
+    return scancode_expression_to_spdx(kept) if kept else None
 
 
 def stanza_for(stanzas: tuple[Dep5Stanza, ...], relpath: str) -> Dep5Stanza | None:

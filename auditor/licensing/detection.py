@@ -99,12 +99,32 @@ def scancode_expression_to_spdx(scancode_expression) -> str | None:
     return normalize(str(spdx)) or str(spdx)
 
 
+def _says_nothing(loaded, key: str) -> bool:
+    """ScanCode's "unknown" licences ("see LICENSE") and its other Unstated License keys
+    (a bare warranty disclaimer): found in a text, but not a licence of it."""
+    lic = loaded.db.get(key)
+    return lic is not None and (lic.is_unknown or lic.category == "Unstated License")
+
+
 def _only_unknown(scancode_expression: str) -> bool:
-    """True when every licence in the expression is one of ScanCode's "unknown" licences
-    (e.g. ``unknown-license-reference`` for "see LICENSE"): that says nothing usable."""
+    """True when every licence in the expression says nothing usable (see _says_nothing)."""
     loaded = scancode_cache()
     keys = loaded.licensing.license_keys(scancode_expression)
-    return all(loaded.db[k].is_unknown for k in keys if k in loaded.db)
+    return all(_says_nothing(loaded, k) for k in keys if k in loaded.db)
+
+
+def without_unstated(scancode_expression) -> str | None:
+    """The expression without keys that say nothing (AND of the rest when any had to go), or
+    None when nothing else is left: a long Debian licence paragraph also matches ScanCode's
+    warranty-disclaimer and free-unknown rules, which are not the paragraph's licence."""
+    loaded = scancode_cache()
+    keys = loaded.licensing.license_keys(scancode_expression)
+    kept = [k for k in keys if not _says_nothing(loaded, k)]
+    if not kept:
+        return None
+    if len(kept) == len(keys):
+        return str(scancode_expression)
+    return " AND ".join(dict.fromkeys(kept))
 
 
 def _combine_scancode(expressions: Iterable[str]) -> str | None:
@@ -143,9 +163,16 @@ def _split_notices_and_tags(detections) -> TextLicenses:
     # A short notice far smaller than the file's main one speaks of other components
     # (lz4cli.c, under a GPL-2.0+ notice: "The license of LZ4 library is BSD ... of this
     # CLI program is GPLv2"): it is a mention, weaker evidence, not part of the file's licence.
-    longest = max((m.len() for d in detections for m in d.matches if _is_notice_or_text(m)), default=0)
+    notices_found = [m for d in detections for m in d.matches if _is_notice_or_text(m)]
+    main = max(notices_found, key=lambda m: m.len(), default=None)
+
+    def is_mention(m) -> bool:
+        # Only below the main notice: a short notice above it is usually the file's own
+        # (zstd's "BSD or GPLv2" header above an embedded component's full BSD-2 text).
+        return m.len() < MAIN_NOTICE_SHARE * main.len() and m.lines()[0] > main.lines()[1]
+
     for found in detections:
-        notice_matches = [m for m in found.matches if _is_notice_or_text(m) and m.len() >= MAIN_NOTICE_SHARE * longest]
+        notice_matches = [m for m in found.matches if _is_notice_or_text(m) and not is_mention(m)]
         if not notice_matches:
             tags.append(found.license_expression)
             continue

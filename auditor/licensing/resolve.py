@@ -103,6 +103,23 @@ def _unique(*groups: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(item for group in groups for item in group if item))
 
 
+# Evidence precise enough that disagreement means something. A package-wide LICENSE file
+# (often several licences for several parts) and short header tags are left out.
+_DECISIVE = frozenset({"spdx-tag", "header", "dep5", "package-metadata", "package.json", "pyproject", "dataset"})
+
+
+def _licence_ids(expression: str) -> frozenset[str]:
+    words = re.split(r"[\s()]+", expression)
+    return frozenset(w for w in words if w and w.upper() not in ("AND", "OR", "WITH"))
+
+
+def _conflict(findings: list[LicenseFinding]) -> bool:
+    """Two decisive findings that share no licence at all: "GPL-2.0-or-later" against
+    "BSD-2-Clause" is a conflict; "MIT" against "MIT AND Apache-2.0" is not."""
+    sets = [_licence_ids(f.expression) for f in findings if f.source in _DECISIVE and f.expression]
+    return any(a.isdisjoint(b) for i, a in enumerate(sets) for b in sets[i + 1:])
+
+
 def resolve(sf: SourceFile, scan_header: bool = True, blob_scan: BlobScan | None = None) -> ResolvedLicense:
     """The licence of ``sf``, its evidence, and its copyright holders.
 
@@ -128,7 +145,7 @@ def resolve(sf: SourceFile, scan_header: bool = True, blob_scan: BlobScan | None
         expression=expression,
         category=category_of(expression),
         findings=tuple(findings),
-        conflict=len({f.expression for f in findings}) > 1,
+        conflict=_conflict(findings),
         holders=_unique(scan.holders, sf.holders),
         copyrights=_unique(scan.statements, sf.copyrights),
         license_text=_license_text(sf, expression),
