@@ -14,7 +14,7 @@ import sqlite3
 from auditor.licensing.resolve import BlobScan
 
 # Bump when scan_blob changes what it returns for the same content.
-RESOLVER_VERSION = "3"
+RESOLVER_VERSION = "4"
 
 
 def _version() -> str:
