@@ -49,6 +49,7 @@ class Index:
         for arr in (*(getattr(self, a) for a in ARRAYS), self._content):
             _random_access(arr)
         self._files_fh = None
+        self._description = None
         self._texts_fh = None
 
     def _check_shapes(self) -> None:
@@ -85,10 +86,14 @@ class Index:
         return self.manifest["id"]
 
     def describe(self) -> dict:
-        counts = self.manifest.get("counts", {})
-        return {"id": self.id, "path": str(self.path), "manifest_sha256": manifest_sha256(self.path),
+        """What a report says of the index it was traced against (computed once per open)."""
+        if self._description is None:
+            counts = self.manifest.get("counts", {})
+            self._description = {
+                "id": self.id, "path": str(self.path), "manifest_sha256": manifest_sha256(self.path),
                 "config": self.config.tag, "files": counts.get("files"), "windows": counts.get("windows"),
                 "sources": [s.get("spec") for s in self.manifest.get("sources", [])]}
+        return dict(self._description)
 
     def check_config(self, config: IndexConfig) -> None:
         if config.tag != self.config.tag:
