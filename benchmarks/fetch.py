@@ -216,3 +216,15 @@ def npm_tarball(name: str, version: str, cache: Path = CACHE) -> tuple[Path | No
         return None, f"npm {name}@{version}: npm not found"
     ok, err = _run_client(["npm", "pack", "-q", f"{name}@{version}"], out)
     return (target, None) if target.is_file() else (None, f"npm {name}@{version}: {err or 'npm pack failed'}")
+
+
+def git_state(repo: Path) -> dict:
+    """The commit a benchmark ran on, and whether ``auditor/`` had uncommitted changes."""
+    try:
+        commit = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True,
+                                text=True).stdout.strip()
+        dirty = bool(subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "auditor"],
+                                    capture_output=True, text=True).stdout.strip())
+    except OSError:
+        return {}
+    return {"commit": commit, "dirty": dirty}

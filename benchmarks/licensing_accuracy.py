@@ -46,7 +46,7 @@ REPO = HERE.parent
 RESULTS = HERE / "results" / "licensing_accuracy.json"
 
 sys.path.insert(0, str(HERE))
-from fetch import CACHE, debian_source_tree, npm_tarball, pypi_wheel  # noqa: E402
+from fetch import CACHE, debian_source_tree, git_state, npm_tarball, pypi_wheel  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -709,13 +709,9 @@ def main(argv=None) -> int:
             versions[dist] = version(dist)
         except Exception:
             versions[dist] = None
-    try:
-        versions["git_commit"] = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True,
-                                                text=True).stdout.strip()
-        versions["git_dirty_auditor"] = bool(subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "auditor"],
-                                                            capture_output=True, text=True).stdout.strip())
-    except OSError:
-        pass
+    git = git_state(REPO)
+    if git:
+        versions["git_commit"], versions["git_dirty_auditor"] = git["commit"], git["dirty"]
     out = {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},

@@ -22,7 +22,6 @@ from pathlib import Path
 import platform
 import re
 import shutil
-import subprocess
 import sys
 import tarfile
 import tempfile
@@ -38,7 +37,7 @@ OUT = HERE / "out"
 RESULTS = HERE / "results" / "starcoder2_extraction.json"
 
 sys.path.insert(0, str(HERE))
-from fetch import fetch_debian_sources  # noqa: E402  (benchmarks/fetch.py, shared with licensing_accuracy.py)
+from fetch import fetch_debian_sources, git_state  # noqa: E402  (benchmarks/fetch.py, shared with licensing_accuracy.py)
 
 # Debian source packages with plenty of real Java; the first ones that exist are used.
 DEBIAN_PACKAGES = ("guava-libraries", "commons-io", "junit4", "libcommons-lang3-java",
@@ -220,6 +219,18 @@ def _minhash(shingles: set[bytes], num_perm: int):
     return m
 
 
+def _query_baseline(queries, keys, num_perm: int, rank) -> list[dict]:
+    """Time one baseline per query: ``rank(minhash, shingles)`` gives its top 5 document indices."""
+    res = []
+    for q in queries:
+        t2 = time.perf_counter()
+        s = word_shingles(q["text"])
+        ranked = rank(_minhash(s, num_perm), s) if s else []
+        res.append({"seconds": time.perf_counter() - t2, "ranked": [keys[i] for i in ranked],
+                    "verdict": "match" if ranked else "none"})
+    return res
+
+
 def run_baselines(docs, queries, thresholds, ensemble_threshold: float, num_perm: int = 128) -> dict:
     from datasketch import MinHashLSH, MinHashLSHEnsemble
 
@@ -238,17 +249,8 @@ def run_baselines(docs, queries, thresholds, ensemble_threshold: float, num_perm
             for i, m in enumerate(mh):
                 sess.insert(i, m, check_duplication=False)
         t_ins = time.perf_counter() - t1
-        res = []
-        for q in queries:
-            t2 = time.perf_counter()
-            s = word_shingles(q["text"])
-            ranked = []
-            if s:
-                m = _minhash(s, num_perm)
-                cands = lsh.query(m)
-                ranked = sorted(cands, key=lambda i: (-m.jaccard(mh[i]), i))[:5]
-            res.append({"seconds": time.perf_counter() - t2, "ranked": [keys[i] for i in ranked],
-                        "verdict": "match" if ranked else "none"})
+        res = _query_baseline(queries, keys, num_perm,
+                              lambda m, s: sorted(lsh.query(m), key=lambda i: (-m.jaccard(mh[i]), i))[:5])
         out[f"datasketch MinHashLSH t={t}"] = {
             "build": {"seconds": t_sig + t_ins, "signature_seconds": t_sig, "insert_seconds": t_ins,
                       "threshold": t, "num_perm": num_perm, "bands_rows": [lsh.b, lsh.r]},
@@ -261,22 +263,14 @@ def run_baselines(docs, queries, thresholds, ensemble_threshold: float, num_perm
     ens = MinHashLSHEnsemble(threshold=ensemble_threshold, num_perm=num_perm, num_part=16)
     ens.index([(i, mh[i], sizes[i]) for i in range(len(docs))])
     t_ins = time.perf_counter() - t1
-    res = []
-    for q in queries:
-        t2 = time.perf_counter()
-        s = word_shingles(q["text"])
-        ranked = []
-        if s:
-            m = _minhash(s, num_perm)
-            cands = list(ens.query(m, len(s)))
+    def by_containment(m, s):
+        def containment(i):
+            j = m.jaccard(mh[i])
+            return j * (len(s) + sizes[i]) / ((1 + j) * len(s))
 
-            def containment(i):
-                j = m.jaccard(mh[i])
-                return j * (len(s) + sizes[i]) / ((1 + j) * len(s))
+        return sorted(ens.query(m, len(s)), key=lambda i: (-containment(i), i))[:5]
 
-            ranked = sorted(cands, key=lambda i: (-containment(i), i))[:5]
-        res.append({"seconds": time.perf_counter() - t2, "ranked": [keys[i] for i in ranked],
-                    "verdict": "match" if ranked else "none"})
+    res = _query_baseline(queries, keys, num_perm, by_containment)
     out[f"datasketch LSHEnsemble c={ensemble_threshold}"] = {
         "build": {"seconds": t_sig + t_ins, "signature_seconds": t_sig, "insert_seconds": t_ins,
                   "containment_threshold": ensemble_threshold, "num_perm": num_perm, "num_part": 16},
@@ -483,13 +477,9 @@ def main(argv=None) -> int:
     import datasketch
     versions = {"auditor": auditor.__version__, "datasketch": datasketch.__version__, "numpy": np.__version__,
                 "python": platform.python_version()}
-    try:
-        versions["git_commit"] = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True,
-                                                text=True).stdout.strip()
-        versions["git_dirty"] = bool(subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "auditor"],
-                                                    capture_output=True, text=True).stdout.strip())
-    except OSError:
-        pass
+    git = git_state(REPO)
+    if git:
+        versions["git_commit"], versions["git_dirty"] = git["commit"], git["dirty"]
     result = {
         "benchmark": "starcoder2-extraction-java",
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
