@@ -9,9 +9,6 @@ class _Silent:
     def advance(self, files: int = 1, nbytes: int = 0) -> None:
         pass
 
-    def set_total(self, total: int | None) -> None:
-        pass
-
 
 class _Rich:
     def __init__(self, progress, task):
@@ -23,9 +20,6 @@ class _Rich:
         self._bytes += nbytes
         mb_s = self._bytes / 1e6 / max(time.perf_counter() - self._t0, 1e-9)
         self._p.update(self._t, advance=files, rate=f"{mb_s:.1f} MB/s")
-
-    def set_total(self, total: int | None) -> None:
-        self._p.update(self._t, total=total)
 
 
 @contextmanager

@@ -21,7 +21,7 @@ from ..atomic import atomic_directory
 from ..config import IndexConfig
 from ..errors import AuditorError
 from ..fingerprint import band_keys, shingle_hashes, tokenize, window_signatures
-from ..models import LicenseFinding, ResolvedLicense, SourceFile
+from ..models import ResolvedLicense, SourceFile
 from ..progress import progress_bar
 from .layout import ARRAYS, MANIFEST, SCHEMA, index_id, sha256_file
 from .texts import TextTable
@@ -322,7 +322,3 @@ def _manifest(directory: Path, config: IndexConfig, sources: list[dict], stats: 
         "build_seconds": round(stats.seconds, 2),
         "tables": tables,
     }
-
-
-def license_finding_from_dict(d: dict) -> LicenseFinding:
-    return LicenseFinding(d.get("expression", ""), d.get("source", ""), d.get("detail", ""))
