@@ -338,14 +338,12 @@ def test_resolve_stdlib_file_without_header_costs_no_scan(monkeypatch):
 
 
 def test_header_scanned_once_per_text(monkeypatch):
-    import licensedcode.detection
-
     pygments = evidence_for_distribution(distribution("pygments"))
     path = module_file("pygments.lexers.robotframework")
     first = resolve(source_file(path, "pygments/lexers/robotframework.py", pygments))
     calls = []
-    real = licensedcode.detection.detect_licenses
-    monkeypatch.setattr(licensedcode.detection, "detect_licenses", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = detection._detect_licenses
+    monkeypatch.setattr(detection, "_detect_licenses", lambda *a, **k: calls.append(1) or real(*a, **k))
     # The same blob in another repository: same header text, no new scan.
     again = resolve(source_file(path, "vendor/robotframework.py", pygments))
     assert calls == [] and again.expression == first.expression

@@ -5,10 +5,11 @@ module is not installed (or not written yet) a reader still works and yields no 
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 import importlib
 import logging
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Callable, Iterator, Protocol
 
 from auditor.models import LicenseFinding
 
@@ -59,10 +60,29 @@ def _licensing_package():
     return package
 
 
+# How tree evidence is computed: in this process, unless a build hands it to a worker.
+_tree_evidence_runner: Callable[..., Evidence] | None = None
+
+
+@contextmanager
+def tree_evidence_computed_by(runner: Callable[..., Evidence]) -> Iterator[None]:
+    """Within the block, :func:`tree_evidence` calls ``runner(from_tree, root, name)``. An
+    index build passes one that runs it in a separate process, so a package's ScanCode
+    work overlaps the fingerprinting of the files read before it."""
+    global _tree_evidence_runner
+    previous, _tree_evidence_runner = _tree_evidence_runner, runner
+    try:
+        yield
+    finally:
+        _tree_evidence_runner = previous
+
+
 def tree_evidence(root: Path, name: str) -> Evidence:
     package = _licensing_package()
     if package is None:
         return NO_EVIDENCE
+    if _tree_evidence_runner is not None:
+        return _tree_evidence_runner(package.PackageEvidence.from_tree, Path(root), name)
     return package.PackageEvidence.from_tree(root, name)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 import json
@@ -19,6 +20,7 @@ import numpy as np
 from .. import __version__
 from ..atomic import atomic_directory
 from ..config import IndexConfig
+from ..corpus.evidence import tree_evidence_computed_by
 from ..errors import AuditorError
 from ..fingerprint import band_keys, shingle_hashes, tokenize, window_signatures
 from ..models import ResolvedLicense, SourceFile
@@ -27,6 +29,9 @@ from .layout import ARRAYS, MANIFEST, SCHEMA, index_id, sha256_file
 from .texts import TextTable
 
 BATCH_FILES = 64
+# Work queued ahead of the workers (see _run): at most this many batches or content bytes.
+MAX_PENDING_BATCHES = 64
+MAX_PENDING_BYTES = 64 * 2**20
 
 
 @dataclass
@@ -155,23 +160,36 @@ def _run(batches: Iterator[list], config: IndexConfig, workers: int, scan_header
             yield _work(b, cfg, scan_headers)
         return
     ctx = multiprocessing.get_context("spawn")
-    if scan_headers and "fork" in multiprocessing.get_all_start_methods():
-        # ScanCode's licence index takes 5-8 s and 1.4 GB to load. Loaded once here, forked
-        # workers share its pages instead of each loading their own.
-        from ..licensing.detection import scancode_cache
+    with ExitStack() as stack:
+        if scan_headers and "fork" in multiprocessing.get_all_start_methods():
+            # ScanCode's licence index takes 5-8 s and 1.4 GB to load. Loaded once here,
+            # forked workers share its pages instead of each loading their own.
+            from ..licensing.detection import scancode_cache
 
-        scancode_cache()
-        ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            scancode_cache()
+            ctx = multiprocessing.get_context("fork")
+            # A package's evidence (its LICENSE and DEP-5 files through ScanCode, up to
+            # several seconds) is computed in a forked process of its own. The reading
+            # below waits for it, and the workers go on meanwhile with the batches queued
+            # before it: hence a deep queue, bounded by content bytes and batch count.
+            evidence_pool = stack.enter_context(ProcessPoolExecutor(max_workers=1, mp_context=ctx))
+            stack.enter_context(tree_evidence_computed_by(lambda fn, *a: evidence_pool.submit(fn, *a).result()))
+        pool = stack.enter_context(ProcessPoolExecutor(max_workers=workers, mp_context=ctx))
         # Results are taken in submission order, so the same sources always give the same
         # file and window numbering, hence the same index id.
         pending: deque = deque()
+        pending_bytes = 0
         for b in batches:
-            pending.append(pool.submit(_work, b, cfg, scan_headers))
-            if len(pending) >= 2 * workers:
-                yield pending.popleft().result()
+            size = sum(len(sf.content) for sf, _, _ in b)
+            pending.append((pool.submit(_work, b, cfg, scan_headers), size))
+            pending_bytes += size
+            while pending and (len(pending) >= MAX_PENDING_BATCHES or pending_bytes >= MAX_PENDING_BYTES
+                               or pending[0][0].done()):
+                future, size = pending.popleft()
+                pending_bytes -= size
+                yield future.result()
         while pending:
-            yield pending.popleft().result()
+            yield pending.popleft()[0].result()
 
 
 def build(sources: list[str], out: str | os.PathLike, config: IndexConfig | None = None, *,

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 import hashlib
 import time
 
 # Bounded so a worker resolving millions of files does not grow without limit; the
 # texts that repeat (LICENSE files, boilerplate headers) stay hot.
 CACHE_LIMIT = 100_000
+LINE_CACHE_LIMIT = 200_000
 # Per text and matching stage: ScanCode's approximate matching took up to 13.7 s on one
 # file here. Past the deadline ScanCode returns what it matched so far.
 SCAN_DEADLINE_SECONDS = 5.0
@@ -201,19 +203,41 @@ def scan_text(text: str, approximate: bool | None = True) -> TextLicenses:
     key = _sha1(f"license-{approximate}", text)
     if key in _license_results:
         return _license_results[key]
-    from licensedcode.detection import detect_licenses
-
-    scancode_cache()
-    detections = list(detect_licenses(query_string=text, approximate=bool(approximate),
-                                      deadline=time.time() + SCAN_DEADLINE_SECONDS))
+    detections = _detect_licenses(text, approximate=bool(approximate))
     if approximate is None and not detections:
         # Exact matching recognised nothing at all, not even a "see LICENSE" reference:
         # the text may be a modified licence. (This ran on 42 of 791 distinct
         # site-packages headers with licence words, and found 4 licences the exact stages
         # missed, e.g. ply's BSD text.)
-        detections = list(detect_licenses(query_string=text, approximate=True,
-                                          deadline=time.time() + SCAN_DEADLINE_SECONDS))
+        detections = _detect_licenses(text, approximate=True)
     return _remember(_license_results, key, _split_notices_and_tags(detections))
+
+
+def _detect_licenses(text: str, approximate: bool) -> list:
+    """ScanCode's ``licensedcode.detection.detect_licenses`` on ``text``, step for step, less
+    the content identifier it hashes for every detection: it re-tokenises each match's
+    matched text, which was 37% of the detection time on source headers, and nothing here
+    reads it. (``tests/test_licensing.py`` checks the two agree on real headers.)"""
+    from licensedcode.detection import (
+        LicenseDetection,
+        analyze_detection,
+        get_detected_license_expression,
+        group_matches,
+        process_detections,
+    )
+
+    loaded = scancode_cache()
+    matches = loaded.index.match(query_string=text, approximate=approximate,
+                                 deadline=time.time() + SCAN_DEADLINE_SECONDS)
+    if not matches:
+        return []
+    detections = []
+    for group in group_matches(license_matches=matches):
+        analysis = analyze_detection(license_matches=group, package_license=False)
+        log, expression = get_detected_license_expression(analysis=analysis, license_matches=group, post_scan=False)
+        detections.append(LicenseDetection(matches=group, detection_log=log,
+                                           license_expression=None if expression is None else str(expression)))
+    return list(process_detections(detections=detections, licensing=loaded.licensing))
 
 
 def license_in_text(text: str) -> str | None:
@@ -253,24 +277,66 @@ def license_in_statement(statement: str) -> str | None:
 
 
 def copyrights_in_text(text: str) -> Copyrights:
-    """Copyright statements and holders ScanCode's copyright detector finds in ``text``."""
+    """Copyright statements and holders ScanCode's copyright detector finds in ``text``.
+
+    ScanCode cuts a text into groups of candidate lines and parses each group on its own;
+    the parse (a lexer of several hundred patterns, then a grammar) is most of the cost, and
+    the groups repeat across a package's files ("Copyright (C) Daniel Stenberg, et al." in
+    900 curl headers that differ elsewhere). So each group's result is cached by its text,
+    which gives exactly what ``detect_copyrights_from_lines`` gives on the whole text.
+    """
     if not text or not text.strip():
         return Copyrights()
     key = _sha1("copyright", text)
     if key in _copyright_results:
         return _copyright_results[key]
-    from cluecode.copyrights import Detection, detect_copyrights_from_lines
+    cluecode = _copyright_module()
+    deadline = time.time() + SCAN_DEADLINE_SECONDS
+    statements: list[str] = []
+    holders: list[str] = []
+    for group in cluecode.collect_candidate_lines(list(enumerate(text.splitlines(), 1))):
+        found = _copyright_group(tuple(line for _, line in group), cluecode)
+        statements.extend(found.statements)
+        holders.extend(found.holders)
+        if time.time() > deadline:
+            break
+    found = Copyrights(statements=tuple(dict.fromkeys(statements)), holders=tuple(dict.fromkeys(holders)))
+    return _remember(_copyright_results, key, found)
 
-    detections = detect_copyrights_from_lines(
-        numbered_lines=list(enumerate(text.splitlines(), 1)),
+
+def _copyright_module():
+    """ScanCode's copyright module, its candidate-line helpers memoised per line.
+
+    ``collect_candidate_lines`` prepares and tests every line of a text (markup stripping,
+    a gibberish detector), which was 40% of copyright detection on source headers. Both
+    helpers are pure functions of one line, and a package's headers repeat most of their
+    lines (134,377 header lines, 38,424 distinct, in the licensing benchmark's packages),
+    so they are cached; the module looks them up by global name at each call."""
+    from cluecode import copyrights as cluecode
+
+    if not getattr(cluecode, "_auditor_line_cache", False):
+        for name in ("prepare_text_line", "is_candidate"):
+            if callable(getattr(cluecode, name, None)):
+                setattr(cluecode, name, lru_cache(maxsize=LINE_CACHE_LIMIT)(getattr(cluecode, name)))
+        cluecode._auditor_line_cache = True
+    return cluecode
+
+
+def _copyright_group(lines: tuple[str, ...], cluecode) -> Copyrights:
+    key = _sha1("copyright-group", "\n".join(lines))
+    if key in _copyright_results:
+        return _copyright_results[key]
+    if cluecode.DETECTOR is None:
+        cluecode.DETECTOR = cluecode.CopyrightDetector()
+    detections = cluecode.DETECTOR.detect(
+        numbered_lines=list(enumerate(lines, 1)),
         include_copyrights=True,
         include_holders=True,
         include_authors=False,
         include_copyright_years=True,
+        include_copyright_allrights=False,
     )
-    statements, holders, _ = Detection.split(list(detections), to_dict=False)
-    found = Copyrights(
-        statements=tuple(dict.fromkeys(s.copyright for s in statements)),
-        holders=tuple(dict.fromkeys(h.holder for h in holders)),
-    )
+    statements, holders, _ = cluecode.Detection.split(list(detections), to_dict=False)
+    found = Copyrights(statements=tuple(dict.fromkeys(s.copyright for s in statements)),
+                       holders=tuple(dict.fromkeys(h.holder for h in holders)))
     return _remember(_copyright_results, key, found)
