@@ -13,6 +13,7 @@ from ..fingerprint import guess_language, shingle_hashes, tokenize, window_signa
 from ..fingerprint.tokens import drop_partial_comment, looks_like_prose
 from ..index.reader import Index
 from ..models import Match, SnippetInfo, SourceRef, TraceResult, git_blob_sha1
+from .boilerplate import informative_mask
 from .verify import VERDICTS, align
 
 MAX_SNIPPET_CHARS = 2_000_000
@@ -54,7 +55,8 @@ def trace(index: Index, text: str, *, top_k: int = 5, language: str | None = Non
     vcfg = verify_config or VerifyConfig()
     fp = index.config.fingerprint
     language = language or guess_language(text)
-    toks = tokenize(drop_partial_comment(text, language), language, normalize_identifiers=fp.normalize_identifiers,
+    code = drop_partial_comment(text, language)
+    toks = tokenize(code, language, normalize_identifiers=fp.normalize_identifiers,
                     normalize_literals=fp.normalize_literals)
     info = SnippetInfo(sha1=git_blob_sha1(text.encode("utf-8", "surrogateescape")), lines=text.count("\n") + 1,
                        tokens=len(toks), language=language, text=text)
@@ -72,12 +74,13 @@ def trace(index: Index, text: str, *, top_k: int = 5, language: str | None = Non
     hashes = shingle_hashes(toks.norm, fp.shingle)
     sigs, first = window_signatures(hashes, fp, stride=fp.query_stride)
     sizes = np.minimum(first + fp.window, len(hashes)) - first
+    informative = informative_mask(toks, code, language)
     found: list[tuple] = []
     for cand, source_text, files in _rerank(index, toks, sigs, sizes, vcfg):
         widen = len(toks) // fp.stride + 1
         region = index.region(cand.blob, cand.windows, cand.best_window, widen)
         al = align(toks, text, source_text, region, files[0].get("language"), fp.normalize_identifiers,
-                   fp.normalize_literals, vcfg)
+                   fp.normalize_literals, vcfg, informative)
         if al is None or al.verdict == "none":
             continue
         found.append((al, files, source_text))

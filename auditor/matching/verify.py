@@ -68,8 +68,9 @@ def _anchored_blocks(left: list[str], right: list[str], n: int, cfg: VerifyConfi
     return [Block(b.a, b.b + lo, b.size) for b in matching_blocks(left, right[lo:hi]) if b.size >= min_block]
 
 
-def _block_stats(snippet: Tokens, src: Tokens, blocks: list[Block]):
-    """(score, per-token identical flags, coverage, identity, exact share, aligned tokens)."""
+def _block_stats(snippet: Tokens, src: Tokens, blocks: list[Block], informative: np.ndarray):
+    """(score, per-token identical flags, coverage, identity, exact share, aligned tokens,
+    aligned tokens off boilerplate lines)."""
     n = len(snippet)
     s_idx = np.concatenate([np.arange(b.a, b.a + b.size) for b in blocks])
     t_idx = np.concatenate([np.arange(b.b, b.b + b.size) for b in blocks])
@@ -78,12 +79,14 @@ def _block_stats(snippet: Tokens, src: Tokens, blocks: list[Block]):
     aligned = len(s_idx)
     identity = float(same[named].mean()) if named.any() else 1.0
     score = float(same.sum() + 0.5 * (~same).sum()) / n
-    return score, same, aligned / n, identity, float(same.mean()), aligned
+    return score, same, aligned / n, identity, float(same.mean()), aligned, int(informative[s_idx].sum())
 
 
 def align(snippet: Tokens, snippet_text: str, source_text: str, region: tuple[int, int],
           language: str | None, normalize_identifiers: bool, normalize_literals: bool,
-          cfg: VerifyConfig) -> Alignment | None:
+          cfg: VerifyConfig, informative: np.ndarray | None = None) -> Alignment | None:
+    """``informative``: per snippet token, False on boilerplate lines (imports, accessors:
+    :mod:`auditor.matching.boilerplate`); those tokens align but do not count as evidence."""
     r0, r1 = region
     if r1 < 0 or r1 - r0 > MAX_REGION_CHARS:
         r1 = min(len(source_text), r0 + MAX_REGION_CHARS)
@@ -92,6 +95,8 @@ def align(snippet: Tokens, snippet_text: str, source_text: str, region: tuple[in
     n = len(snippet)
     if n == 0 or len(src) == 0:
         return None
+    if informative is None:
+        informative = np.ones(n, dtype=bool)
     src.starts += r0
     src.ends += r0
     # Align twice: on raw tokens (finds the exact copy in repetitive, templated code, where
@@ -101,20 +106,20 @@ def align(snippet: Tokens, snippet_text: str, source_text: str, region: tuple[in
     for left, right in ((snippet.raw, src.raw), (snippet.norm, src.norm)):
         blocks = _anchored_blocks(left, right, n, cfg)
         if blocks:
-            stats = _block_stats(snippet, src, blocks)
+            stats = _block_stats(snippet, src, blocks, informative)
             if best is None or stats[0] > best[1][0]:
                 best = (blocks, stats)
     if best is None:
         return None
-    blocks, (score, same, coverage, identity, exact_share, aligned) = best
+    blocks, (score, same, coverage, identity, exact_share, aligned, evidence) = best
     longest = max(b.size for b in blocks)
-    verdict = _verdict(coverage, identity, exact_share, aligned, longest, cfg)
+    verdict = _verdict(coverage, identity, exact_share, evidence, longest, cfg, n)
     # A copy may fill only part of the snippet: a function copied into a longer generated
     # file, or a snippet stitched from two sources. Judge that part on its own, from the
     # first to the last aligned snippet token, once it is long enough to mean something.
     span = blocks[-1].a + blocks[-1].size - blocks[0].a
-    if span < n and aligned >= cfg.min_part_tokens:
-        part = _verdict(aligned / span, identity, exact_share, aligned, longest, cfg)
+    if span < n and evidence >= cfg.min_part_tokens:
+        part = _verdict(aligned / span, identity, exact_share, evidence, longest, cfg, span)
         verdict = min(verdict, part, key=VERDICTS.index)
 
     snippet_line = snippet.lines(snippet_text)
@@ -140,15 +145,21 @@ def align(snippet: Tokens, snippet_text: str, source_text: str, region: tuple[in
 
 
 def _verdict(coverage: float, identity: float, exact_share: float, aligned: int, longest: int,
-             cfg: VerifyConfig) -> str:
+             cfg: VerifyConfig, n: int) -> str:
+    """``aligned``: aligned tokens that count as evidence (off boilerplate lines); ``n``:
+    snippet tokens judged (the snippet, or the span a partial copy fills)."""
     if coverage >= cfg.verbatim_coverage and exact_share >= cfg.verbatim_identity and aligned >= cfg.min_snippet_tokens:
         return "verbatim"
     if aligned < cfg.min_tokens:
         return "none"
     needed = cfg.short_identity if aligned < cfg.short_tokens else cfg.near_identity
-    if coverage >= cfg.near_coverage and (identity >= needed or aligned >= cfg.structural_tokens):
+    # A renamed copy keeps the code's shape in one piece: one unbroken aligned run over most
+    # of the snippet. Look-alike code shares shorter runs (measured on the dev split of
+    # benchmarks/accuracy: see VerifyConfig).
+    renamed = longest >= cfg.renamed_run * n and identity >= cfg.renamed_identity
+    shaped = identity >= needed or aligned >= cfg.structural_tokens or renamed
+    if coverage >= cfg.near_coverage and shaped:
         return "near-verbatim"
-    if coverage >= cfg.similar_coverage and longest >= cfg.min_tokens and (
-            identity >= needed or aligned >= cfg.structural_tokens):
+    if coverage >= cfg.similar_coverage and longest >= cfg.min_tokens and shaped:
         return "similar"
     return "none"
