@@ -199,8 +199,9 @@ def pypi_wheel(name: str, version: str, cache: Path = CACHE) -> tuple[Path | Non
 
     if (w := found()) is not None:
         return w, None
+    # Two quick tries: offline, pip's default of 5 retries per wheel made a skip take minutes.
     ok, err = _run_client([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary", ":all:",
-                           f"{name}=={version}", "-d", str(out)], out)
+                           "--retries", "1", "--timeout", "20", f"{name}=={version}", "-d", str(out)], out)
     w = found()
     return (w, None) if w is not None else (None, f"pypi {name}=={version}: {err or 'no wheel downloaded'}")
 

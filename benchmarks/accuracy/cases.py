@@ -13,6 +13,7 @@ from typing import Iterable, Protocol
 LANGUAGES = ("python", "javascript", "c", "java")
 POSITIVE_KINDS = ("type1", "type2", "type3", "type4")  # verbatim, renamed, ~20% lines edited, reformatted w/o comments
 NEGATIVE_KINDS = ("unseen", "boilerplate")  # code not in the corpus; imports, licence headers, main guards, accessors
+REPORTED_KINDS = ("doc-text",)  # neither: memorised licence/doc text (StarCoder2 set), attribution rate only
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,10 @@ class Case:
     @property
     def positive(self) -> bool:
         return self.kind in POSITIVE_KINDS
+
+    @property
+    def negative(self) -> bool:
+        return self.kind in NEGATIVE_KINDS
 
 
 @dataclass(frozen=True)

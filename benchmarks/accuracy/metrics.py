@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from cases import NEGATIVE_KINDS, POSITIVE_KINDS, Case, Hit
+from cases import NEGATIVE_KINDS, POSITIVE_KINDS, REPORTED_KINDS, Case, Hit
 
 
 @dataclass
@@ -56,7 +56,7 @@ def _same_license(a: str | None, b: str | None) -> bool:
 
 def score(outcomes: list[Outcome], threshold: float) -> dict:
     pos = [o for o in outcomes if o.case.positive]
-    neg = [o for o in outcomes if not o.case.positive]
+    neg = [o for o in outcomes if o.case.negative]
     tp = [o for o in pos if found_at(o, 1, threshold)]
     wrong = sum(attributed(o, threshold) for o in pos) - len(tp)
     fa = sum(attributed(o, threshold) for o in neg)
@@ -70,7 +70,8 @@ def score(outcomes: list[Outcome], threshold: float) -> dict:
         "recall@5": sum(found_at(o, 5, threshold) for o in pos) / len(pos) if pos else math.nan,
         "precision": precision, "f1": f1,
         "false_attribution": fa / len(neg) if neg else math.nan,
-        "licence_correct": sum(_same_license(o.license, o.case.license) for o in tp) / len(tp) if tp else math.nan,
+        "licence_correct": (sum(_same_license(o.license, o.case.license) for o in licensed) / len(licensed)
+                            if (licensed := [o for o in tp if o.case.license]) else math.nan),
         "p50_ms": float(np.percentile(seconds, 50)), "p99_ms": float(np.percentile(seconds, 99)),
     }
 
@@ -92,7 +93,7 @@ def tables(outcomes: list[Outcome], threshold: float) -> dict:
     """Scores per type (with every negative), per type x language, and per negative kind."""
     out: dict = {"by_type": {}, "by_type_language": {}, "negatives": {}}
     languages = sorted({o.case.language for o in outcomes})
-    negatives = [o for o in outcomes if not o.case.positive]
+    negatives = [o for o in outcomes if o.case.negative]
     for kind in POSITIVE_KINDS:
         group = [o for o in outcomes if o.case.kind == kind]
         if group:
@@ -107,5 +108,11 @@ def tables(outcomes: list[Outcome], threshold: float) -> dict:
         if group:
             out["negatives"][kind] = {"cases": len(group),
                                       "false_attribution": sum(attributed(o, threshold) for o in group) / len(group)}
-    out["all"] = score(outcomes, threshold)
+    for kind in REPORTED_KINDS:
+        group = [o for o in outcomes if o.case.kind == kind]
+        if group:
+            out["reported"] = {kind: {"cases": len(group),
+                                      "attributed": sum(attributed(o, threshold) for o in group) / len(group),
+                                      "right_file": sum(found_at(o, 1, threshold) for o in group) / len(group)}}
+    out["all"] = score([o for o in outcomes if o.case.kind not in REPORTED_KINDS], threshold)
     return out

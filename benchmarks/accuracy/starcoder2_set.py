@@ -7,7 +7,10 @@ Cases, for one model's generations:
   contains the generation, whitespace ignored (many reproductions are generic and occur
   in several rows: the data's README asks for exactly this rule);
 - ``unseen``: generations with BLEU < 20 against the true continuation. Low BLEU does not
-  prove that nothing was copied, so their false-attribution rate is an upper bound.
+  prove that nothing was copied, so their false-attribution rate is an upper bound;
+- ``doc-text``: exact reproductions that are mostly comments (licence headers, Javadoc; the
+  same test as ``starcoder2_extraction.py``). Memorised, but not code: auditor does not
+  attribute prose by design, so they are reported apart, not scored as positives or negatives.
 """
 from __future__ import annotations
 
@@ -39,7 +42,7 @@ def build_starcoder2_set(model: str = "15b", limit: int | None = None, distracto
     import pyarrow.parquet as pq
 
     sys.path.insert(0, str(BENCH))
-    from starcoder2_extraction import DEBIAN_PACKAGES, distractor_files  # noqa: E402
+    from starcoder2_extraction import DEBIAN_PACKAGES, comment_share, distractor_files  # noqa: E402
     from fetch import CACHE, fetch_debian_sources  # noqa: E402
 
     if not Path(data).is_file():
@@ -60,7 +63,8 @@ def build_starcoder2_set(model: str = "15b", limit: int | None = None, distracto
         if r[f"em_{model}"] == 1:
             g = _squash(generation)
             holders = tuple(i for i, s in enumerate(squashed) if g in s)
-            cases.append(Case(f"sc2-{model}-{r['sample_id']}", "type1", "java", generation, holders,
+            kind = "doc-text" if comment_share(r["prefix_250"] + generation, len(r["prefix_250"])) > 0.5 else "type1"
+            cases.append(Case(f"sc2-{model}-{r['sample_id']}", kind, "java", generation, holders,
                               {"sample_id": r["sample_id"], "unit": "generation"}, None, _split(r["sample_id"])))
         elif r[f"bleu_{model}"] < LOW_BLEU:
             cases.append(Case(f"sc2-{model}-{r['sample_id']}", "unseen", "java", generation, (),
