@@ -141,7 +141,7 @@ def plot(results: dict, path: Path) -> None:
         ax.set_xticks(np.arange(len(kinds)) + 0.4 - width / 2, kinds)
         ax.set_ylim(0, 1.05)
         ax.set_title(f"F1 per clone type: {set_name}")
-        ax.legend(fontsize=7, loc="lower left")
+        handles, labels = ax.get_legend_handles_labels()
     ax = axes[0][-1]
     first = results[sets[0]]
     names = list(first)
@@ -153,7 +153,8 @@ def plot(results: dict, path: Path) -> None:
     ax.set_xticks(x, names, rotation=30, ha="right", fontsize=8)
     ax.set_title(f"False attributions on negatives: {sets[0]}")
     ax.legend(fontsize=8)
-    fig.tight_layout()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     tmp = path.with_suffix(".tmp.png")
     fig.savefig(tmp, dpi=110)
     tmp.replace(path)
