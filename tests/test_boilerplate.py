@@ -53,7 +53,8 @@ def test_python_import_block_is_not_attributed(polyglot):
     assert len(imports) >= 5
     block = "\n".join(imports)
     assert len(boilerplate_lines(block, "Python")) == len(imports)
-    assert trace(polyglot, block).verdict == "none"
+    result = trace(polyglot, block)
+    assert result.verdict == "none" and "boilerplate" in result.note
 
 
 def test_java_getters_are_not_attributed(polyglot):

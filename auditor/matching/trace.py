@@ -66,6 +66,9 @@ def trace(index: Index, text: str, *, top_k: int = 5, language: str | None = Non
         note = "the snippet has no code tokens (only comments or blank lines)"
     elif len(toks) < vcfg.min_snippet_tokens:
         note = f"the snippet has {len(toks)} code tokens; at least {vcfg.min_snippet_tokens} are needed to attribute it"
+    elif (informative := informative_mask(toks, code, language)).sum() < vcfg.min_snippet_tokens:
+        note = ("the snippet is boilerplate (imports, includes, module prologue, main guard or accessors): "
+                "every project has such lines, so they are not evidence of copying")
     elif looks_like_prose(toks):
         note = "the snippet reads as prose (documentation or licence text), not code: it is not attributed as code"
     if note:
@@ -74,7 +77,6 @@ def trace(index: Index, text: str, *, top_k: int = 5, language: str | None = Non
     hashes = shingle_hashes(toks.norm, fp.shingle)
     sigs, first = window_signatures(hashes, fp, stride=fp.query_stride)
     sizes = np.minimum(first + fp.window, len(hashes)) - first
-    informative = informative_mask(toks, code, language)
     found: list[tuple] = []
     for cand, source_text, files in _rerank(index, toks, sigs, sizes, vcfg):
         widen = len(toks) // fp.stride + 1
