@@ -11,7 +11,7 @@ Cases, per language (python, javascript, c, java):
 
 - positives: functions sampled round-robin over packages; each gives up to three units
   (``150-chars``, ``10-lines``, ``function``), each unit four kinds: type1 verbatim, type2
-  renamed, type3 ~20% of lines edited, type4 reformatted without comments (``units.py``).
+  renamed, type3 ~20% of lines edited, type4 reformatted without comments (``units.py``, ``transforms.py``).
   ``source_file_ids`` lists every corpus file that contains the unit verbatim.
 - ``unseen``: units of held-out functions sharing no whitespace-free 50-character substring with
   the corpus (64-bit rolling hashes, sorted, ``np.searchsorted``; hits verified by string compare).
@@ -45,13 +45,11 @@ sys.path.insert(0, str(HERE.parent))
 import fetch  # noqa: E402
 import licensing_accuracy as la  # noqa: E402
 
-try:
-    from . import units
-    from .cases import LANGUAGES, POSITIVE_KINDS, Case, CorpusFile, write_jsonl
-except ImportError:  # run as a script
-    sys.path.insert(0, str(HERE))
-    import units  # type: ignore[no-redef]
-    from cases import LANGUAGES, POSITIVE_KINDS, Case, CorpusFile, write_jsonl  # type: ignore[no-redef]
+sys.path.insert(0, str(HERE))
+import boilerplate_cuts  # noqa: E402
+from cases import LANGUAGES, POSITIVE_KINDS, Case, CorpusFile, write_jsonl  # noqa: E402
+import transforms  # noqa: E402
+import units  # noqa: E402
 
 P = la.Package
 # (package, main language, role, in the small set)
@@ -310,8 +308,8 @@ def positives(picks, language, finder, truth, file_ids, stats) -> list[Case]:
                 if kind == "type1":
                     snippet = text
                 else:
-                    res = (units.rename(src, s, e, f, rng) if kind == "type2" else
-                           units.edit(src, s, e, f, rng) if kind == "type3" else units.reformat(src, s, e, rng))
+                    res = (transforms.rename(src, s, e, f, rng) if kind == "type2" else
+                           transforms.edit(src, s, e, f, rng) if kind == "type3" else transforms.reformat(src, s, e, rng))
                     if res is None or res[0].strip() == text.strip():
                         why = "fewer than 3 renamable names" if kind == "type2" else "no change possible"
                         stats[f"{language} {kind}: units left out, {why}:"] += 1
@@ -351,7 +349,7 @@ def boilerplate(files: list[CorpusFile], language: str, n: int) -> list[Case]:
             continue
         lines = f.content.splitlines(keepends=True)
         starts = np.cumsum([0] + [len(x) for x in lines])
-        for cat, a, b in units.boilerplate(f.content, language):
+        for cat, a, b in boilerplate_cuts.boilerplate(f.content, language):
             text = f.content[starts[a]:starts[b + 1]].rstrip("\r\n")
             if len(text.strip()) >= 40 and text.strip() not in seen:
                 seen.add(text.strip())
