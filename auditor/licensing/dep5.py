@@ -5,8 +5,8 @@ DEP-5 standard short names ("GPL-3+", "Expat", :mod:`auditor.licensing.debian_na
 by ScanCode's Debian licensing (``packagedcode.debian_copyright``), which reads a package's
 own names ("BSD-3-clause-Regents") from their licence texts in the file's stand-alone
 ``License:`` paragraphs. Only those paragraphs are matched: approximate matching of every
-licence text in the file took about 1 s per package. Matching paths to ``Files:`` patterns is done here: DEP-5's
-``*`` also matches ``/``, ``[`` is literal and ``\\`` escapes, which ``fnmatch`` does not
+licence text in the file took about 1 s per package. Matching paths to ``Files:`` patterns
+is done here: DEP-5's ``*`` also matches ``/``, ``[`` is literal and ``\\`` escapes, which ``fnmatch`` does not
 do, and debian_inspector has no matcher.
 """
 from __future__ import annotations

@@ -217,7 +217,7 @@ def _detect_licenses(text: str, approximate: bool) -> list:
     """ScanCode's ``licensedcode.detection.detect_licenses`` on ``text``, step for step, less
     the content identifier it hashes for every detection: it re-tokenises each match's
     matched text, which was 37% of the detection time on source headers, and nothing here
-    reads it. (``tests/test_licensing.py`` checks the two agree on real headers.)"""
+    reads it. (``tests/test_licensing_speedups.py`` checks the two agree on real headers.)"""
     from licensedcode.detection import (
         LicenseDetection,
         analyze_detection,

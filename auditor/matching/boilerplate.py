@@ -40,10 +40,12 @@ _C_LIKE = [
     r"@Override",
     r"[{}();]+",
 ]
+# A bare name line ("    name as alias,"): boilerplate only inside a parenthesised import.
+_PY_IMPORTED_NAME = r"\w+(?:\s+as\s+\w+)?\s*,?\s*\)?"
 _PYTHON = [
     r"import\s+[\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)*",
     r"from\s+[\w.]+\s+import\s+(?:\(|[\w*]+(?:\s+as\s+\w+)?(?:\s*,\s*\w+(?:\s+as\s+\w+)?)*\s*,?\s*\(?)",
-    r"[\w]+(?:\s+as\s+\w+)?\s*,?\s*\)?",  # continuation lines of a parenthesised import
+    _PY_IMPORTED_NAME,
     r"if\s+__name__\s*==\s*['\"]__main__['\"]\s*:",
     r"(?:sys\.exit\()?\w+\(\)\)?",  # main() / sys.exit(main()) under the guard
     r"from\s+__future__\s+import\s+.*",
@@ -57,7 +59,8 @@ _PATTERNS = {
 
 def boilerplate_lines(text: str, language: str | None) -> set[int]:
     """1-based numbers of the lines of ``text`` that are declarations only."""
-    rx = _PATTERNS.get(family_of(language))
+    family = family_of(language)
+    rx = _PATTERNS.get(family)
     if rx is None:
         return set()
     out = set()
@@ -66,11 +69,9 @@ def boilerplate_lines(text: str, language: str | None) -> set[int]:
         stripped = line.strip()
         if not stripped:
             continue
-        if rx is _PATTERNS["python"]:
-            # A bare name line counts only inside a parenthesised import.
-            if re.fullmatch(r"[\w]+(?:\s+as\s+\w+)?\s*,?\s*\)?", stripped) and not in_python_import:
-                if not re.fullmatch(r"(?:sys\.exit\()?\w+\(\)\)?", stripped):
-                    continue
+        if family == "python":
+            if not in_python_import and re.fullmatch(_PY_IMPORTED_NAME, stripped):
+                continue
             if stripped.startswith("from ") and stripped.endswith("("):
                 in_python_import = True
             elif in_python_import and stripped.endswith(")"):

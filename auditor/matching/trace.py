@@ -74,11 +74,8 @@ def trace(index: Index, text: str, *, top_k: int = 5, language: str | None = Non
     if note:
         return TraceResult(info, "none", (), attribute([], text), index.describe(), params, note)
 
-    hashes = shingle_hashes(toks.norm, fp.shingle)
-    sigs, first = window_signatures(hashes, fp, stride=fp.query_stride)
-    sizes = np.minimum(first + fp.window, len(hashes)) - first
     found: list[tuple] = []
-    for cand, source_text, files in _rerank(index, toks, sigs, sizes, vcfg):
+    for cand, source_text, files in ranked_candidates(index, toks, vcfg):
         widen = len(toks) // fp.stride + 1
         region = index.region(cand.blob, cand.windows, cand.best_window, widen)
         al = align(toks, text, source_text, region, files[0].get("language"), fp.normalize_identifiers,
@@ -115,8 +112,10 @@ def trace(index: Index, text: str, *, top_k: int = 5, language: str | None = Non
     return TraceResult(info, verdict, tuple(matches), attribute(matches, text), index.describe(), params)
 
 
-def _rerank(index: Index, toks, sigs, sizes, vcfg: VerifyConfig):
-    """LSH candidates re-ranked by how many of the snippet's raw tokens their best window holds.
+def ranked_candidates(index: Index, toks, vcfg: VerifyConfig) -> list[tuple]:
+    """The candidates ``trace`` verifies for the snippet tokens ``toks``, best first, as
+    (Candidate, blob text, file rows): LSH candidates of the snippet's windows, re-ranked by
+    how many of the snippet's raw tokens their best window holds.
 
     Signatures are built on normalised tokens, so in templated code (getters, generated
     resource tables, criteria builders) hundreds of files tie; the raw identifiers and
@@ -124,6 +123,9 @@ def _rerank(index: Index, toks, sigs, sizes, vcfg: VerifyConfig):
     tokenising 64 tokens per candidate.
     """
     fp = index.config.fingerprint
+    hashes = shingle_hashes(toks.norm, fp.shingle)
+    sigs, first = window_signatures(hashes, fp, stride=fp.query_stride)
+    sizes = np.minimum(first + fp.window, len(hashes)) - first
     wanted = set(toks.raw)
     scored = []
     for cand in index.candidates(sigs, sizes.astype(np.float64), limit=vcfg.lsh_candidates,

@@ -10,7 +10,6 @@ from pathlib import Path
 import shutil
 from typing import Callable, Iterable
 
-import numpy as np
 
 from cases import CorpusFile, Hit
 
@@ -79,20 +78,16 @@ class AuditorMethod:
         """The corpus files auditor would verify for ``snippet``: its LSH candidates, re-ranked
         (for the LiCoEval re-ranking baseline, which must see the same candidates)."""
         from auditor.config import VerifyConfig
-        from auditor.fingerprint import guess_language, shingle_hashes, tokenize, window_signatures
-        from auditor.matching.trace import _rerank
+        from auditor.fingerprint import guess_language, tokenize
+        from auditor.matching.trace import ranked_candidates
 
         fp = self.index.config.fingerprint
-        vcfg = self.verify_config or VerifyConfig()
         toks = tokenize(snippet, guess_language(snippet), normalize_identifiers=fp.normalize_identifiers,
                         normalize_literals=fp.normalize_literals)
         if len(toks) == 0:
             return []
-        hashes = shingle_hashes(toks.norm, fp.shingle)
-        sigs, first = window_signatures(hashes, fp, stride=fp.query_stride)
-        sizes = np.minimum(first + fp.window, len(hashes)) - first
         out = []
-        for _, _, files in _rerank(self.index, toks, sigs, sizes, vcfg):
+        for _, _, files in ranked_candidates(self.index, toks, self.verify_config or VerifyConfig()):
             file_id = self.file_ids.get((files[0]["repo_name"], files[0]["path"]))
             if file_id is not None:
                 out.append(file_id)

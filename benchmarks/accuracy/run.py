@@ -47,7 +47,7 @@ def make_methods(names: list[str], workdir: Path, source_files, workers: int):
     auditor = AuditorMethod(workdir, source_files, workers=workers)
     made = [auditor, b.ExactSubstring(), b.NgramMembership(), b.BM25Files(), b.Winnowing(), b.MinHashLSHFiles(),
             b.StrikingSimilarity(candidates=auditor.candidates)]  # re-ranks auditor's candidates: built after it
-    return [m for m in made if m.name in names or m is auditor], auditor
+    return [m for m in made if m.name in names or m is auditor]
 
 
 def run_method(method, files: list[CorpusFile], cases: list[Case]) -> dict:
@@ -59,7 +59,8 @@ def run_method(method, files: list[CorpusFile], cases: list[Case]) -> dict:
         t = time.perf_counter()
         hits = method.query(case.snippet, case.language)
         dt = time.perf_counter() - t
-        lic = getattr(method, "last_license", None) if hasattr(method, "last_license") else (
+        # auditor reports its own licence; a baseline is credited with its file's true one
+        lic = method.last_license if hasattr(method, "last_license") else (
             files[hits[0].file_id].license if hits else None)
         outcomes.append(Outcome(case, hits, dt, lic))
     fixed = getattr(method, "fixed_threshold", None)
@@ -73,7 +74,7 @@ def run_method(method, files: list[CorpusFile], cases: list[Case]) -> dict:
 def evaluate(set_name: str, files, cases, names, workdir: Path, source_files, workers: int) -> dict:
     log(f"[{set_name}] {len(files):,} corpus files, {len(cases):,} cases "
         f"({sum(c.split == 'test' for c in cases):,} test)")
-    methods, _ = make_methods(names, workdir / set_name, source_files, workers)
+    methods = make_methods(names, workdir / set_name, source_files, workers)
     out = {}
     for m in methods:
         log(f"[{set_name}] {m.name}: building and querying ...")
@@ -86,7 +87,7 @@ def evaluate(set_name: str, files, cases, names, workdir: Path, source_files, wo
     return out
 
 
-def _fmt(x, pct=False) -> str:
+def _fmt(x) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "-"
     return f"{x:.3f}"

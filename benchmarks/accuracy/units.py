@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import bisect
 import builtins
-from collections import Counter
 from dataclasses import dataclass, field
 import keyword
 import random
