@@ -90,22 +90,35 @@ def family_of(language: str | None) -> str:
 
 _PY_SIGNS = re.compile(
     r"^\s*(?:def \w|class \w+.*:\s*$|import \w|from [\w.]+ import|elif |(?:if|for|while|with|try|except|else)\b.*:\s*$"
-    r"|#\s|#$)|\bself\.", re.M)
-_C_SIGNS = re.compile(r"[;{}]\s*$|^\s*#\s*(?:include|define|if|endif|pragma)\b|^\s*(?:public|private|func|fn|const|let|var) ", re.M)
-_SH_SIGNS = re.compile(r"^\s*(?:#!|fi\b|done\b|esac\b|echo |export \w+=)|\$\{?\w+", re.M)
+    r"|#\s(?!\s*(?:if|ifdef|ifndef|elif|else|endif|define|undef|include|pragma|error)\b)|#$|(?:assert|nonlocal|global|raise|yield|del|pass)\b[^;{}\n]*$)"
+    r"|\bself\.|\"\"\"|\'\'\'|\b(?:None|True|False|elif|lambda)\b|\bis (?:not )?None\b"
+    r"|\)[ \t]*->[ \t]*[^;{}\n]+:[ \t]*$|^\s*\w+\s*:\s*(?:str|int|bool|float|bytes|t\.\w+|typing\.\w+|List|Dict|Optional)\b",
+    re.M)
+_C_SIGNS = re.compile(
+    r"[;{}]\s*$|^\s*#\s*(?:include|define|undef|if|ifdef|ifndef|elif|else|endif|pragma|error)\b|^\s*(?:public|private|protected|func|fn|const|let|var) "
+    r"|(?:^|;)\s*//|/\*|&&|\|\||\w\s*[!=]==\s*\w|\bthis\.|\bnew\s+[A-Z]\w*\s*[(<\[]|\bfunction\s*[\w$]*\s*\("
+    r"|[=(,!]\s*(?:true|false|null|NULL|undefined)\b|\b(?:true|false|null|NULL|undefined)\s*[;),]|\bvoid\b|\w->\w"
+    r"|^\s*\*(?:\s|/|$)|\([ \t]*(?:byte|char|short|int|long|float|double|unsigned|size_t)[ \t]*\**[ \t]*\)[ \t]*[\w(&*'\"]",
+    re.M)
+_C_PUNCT = re.compile(r"[;{}]")
+_SH_SIGNS = re.compile(r"^\s*(?:#!|fi\b|done\b|esac\b|echo |export \w+=|then\b|do\b)|^[^;\n]*\s\$\{?\w+[^;\n]*$", re.M)
 
 
 def guess_language(text: str) -> str | None:
     """A cheap guess at a pasted snippet's language family, for tokenising it.
 
     Returns "Python", "Shell" or None (C-like: C, C++, Java, JavaScript, Go, Rust, ...).
-    A wrong guess costs recall only mildly, since comments and strings are the only
-    things the families treat differently.
+    Each family's signs are counted and the most frequent wins, C-like on a tie. A wrong
+    guess costs recall: the families differ in comments, strings and keywords (``None``,
+    ``is``, ``not`` are Python keywords but C-like identifiers), so the snippet's shingles
+    would not be the indexed file's.
     """
     sample = text[:20000]
     py = len(_PY_SIGNS.findall(sample))
     c = len(_C_SIGNS.findall(sample))
     sh = len(_SH_SIGNS.findall(sample))
+    if c == 0 and sh == 0 and not _C_PUNCT.search(sample) and sample.strip().count("\n") >= 1:
+        py += 1  # lines of code with no ``;``, ``{`` or ``}`` at all: Python's block syntax
     if py > c and py >= sh:
         return "Python"
     if sh > c and sh > py:
@@ -177,6 +190,7 @@ _CODE_PUNCT = frozenset(";{}()[]=<>+-*/&|!:?")
 
 
 _JAVADOC_LINE = re.compile(r"^[ \t]*\*(?:[ \t].*|/?)$", re.M)
+_CLOSED_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 
 
 def drop_partial_comment(text: str, language: str | None) -> str:
@@ -195,8 +209,14 @@ def drop_partial_comment(text: str, language: str | None) -> str:
     if close >= 0 and (open_ < 0 or close < open_):
         text = re.sub(r"[^\n]", " ", text[: close + 2]) + text[close + 2:]
 
+    # A comment the snippet opens and closes itself is left to the tokeniser: blanking its
+    # closing `` */`` line would turn all the code after it into comment.
+    closed = [m.span() for m in _CLOSED_COMMENT.finditer(text)]
+
     def blank(m: re.Match) -> str:
         line = m.group(0)
+        if any(a <= m.start() < b for a, b in closed):
+            return line
         return line if line.rstrip().endswith((";", "{", "}", ")")) else " " * len(line)
 
     return _JAVADOC_LINE.sub(blank, text)

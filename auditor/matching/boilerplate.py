@@ -34,8 +34,8 @@ _C_LIKE = [
     r"extern\s+\"C\"\s*\{|\}",
     # one-line accessors and their signatures
     r"(?:@Override\s*)?(?:(?:public|protected|private|static|final|synchronized)\s+)*[\w<>\[\],.? ]+\s+"
-    r"(?:get|set|is|has)[A-Z_]\w*\s*\([^()]*\)\s*(?:throws\s+[\w., ]+)?\s*\{?",
-    r"return\s+this\.[\w$]+\s*;",
+    r"(?:get|set|is|has)[A-Z_]\w*\s*\((?:[^()]*\)\s*(?:throws\s+[\w., ]+)?\s*\{?)?",
+    r"return\s+(?:this\.)?[\w$]+\s*;",  # a getter's body
     r"this\.([\w$]+)\s*=\s*\1\s*;",  # a setter's body: this.name = name;
     r"@Override",
     r"[{}();]+",

@@ -85,8 +85,11 @@ def trace(index: Index, text: str, *, top_k: int = 5, language: str | None = Non
         found.append((al, files, source_text))
 
     # Best first; the same matched source text in several blobs (vendored or re-released
-    # copies) is one origin, the others are listed under also_in.
-    found.sort(key=lambda t: (-t[0].score, VERDICTS.index(t[0].verdict), _origin_order(t[1][0])))
+    # copies) is one origin, the others are listed under also_in. Equal scores are told
+    # apart by the text itself, comments and all (see text_similarity).
+    squashed = _squash(text)
+    found.sort(key=lambda t: (-t[0].score, -text_similarity(text, squashed, t[0], t[2]), VERDICTS.index(t[0].verdict),
+                              _origin_order(t[1][0])))
     matches: list[Match] = []
     by_text: dict[str, int] = {}
     for al, files, source_text in found:
@@ -142,6 +145,25 @@ def ranked_candidates(index: Index, toks, vcfg: VerifyConfig) -> list[tuple]:
         scored.append((cand.score + overlap, cand, source_text, sorted(files, key=_origin_order)))
     scored.sort(key=lambda t: (-t[0], t[1].blob))
     return [(cand, text, files) for _, cand, text, files in scored[: vcfg.candidates]]
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def text_similarity(snippet: str, squashed_snippet: str, al, source_text: str) -> float:
+    """Similarity (0..1) of the snippet's text to the source text it aligned with, whitespace
+    ignored but comments and partial tokens kept: the span the tokens matched, widened by as
+    many characters as the snippet has before and after its aligned tokens. Tokens cannot
+    tell apart two files that hold the same code under different comments (curl's
+    examples), or a string cut off at the end of a paste (``LZ4_VERSION_MAJOR`` or
+    ``ZSTD_VERSION_MAJOR``); the text can."""
+    from rapidfuzz.fuzz import ratio
+
+    s0, s1 = al.snippet_chars
+    lo = max(0, al.source_chars[0] - s0)
+    hi = al.source_chars[1] + (len(snippet) - s1)
+    return ratio(squashed_snippet, _squash(source_text[lo:hi])) / 100.0
 
 
 def _with_also(m: Match, copies: list[dict]) -> Match:

@@ -30,6 +30,7 @@ class Alignment:
     snippet_lines: tuple[int, int]
     source_lines: tuple[int, int]
     source_chars: tuple[int, int]  # char span of the matched source text
+    snippet_chars: tuple[int, int]  # char span of the matched snippet text
     blocks: tuple[AlignedBlock, ...]
 
 
@@ -39,38 +40,112 @@ class Block(NamedTuple):
     size: int
 
 
-def matching_blocks(left: list[str], right: list[str]) -> list[Block]:
-    """Runs of equal tokens in a longest common subsequence of the two token lists.
+def _ids(left: list[str], right: list[str]) -> tuple[list[int], list[int]]:
+    vocab: dict[str, int] = {}
+    return [vocab.setdefault(t, len(vocab)) for t in left], [vocab.setdefault(t, len(vocab)) for t in right]
+
+
+def matching_blocks(left: list[int], right: list[int]) -> list[Block]:
+    """Runs of equal tokens in a longest common subsequence of the two token id lists.
 
     rapidfuzz computes the LCS bit-parallel in C++; difflib's SequenceMatcher gave the
     same blocks on real copies but was 50-100x slower on 2,000-token regions.
     """
     from rapidfuzz.distance import Indel
 
-    vocab: dict[str, int] = {}
-    a = [vocab.setdefault(t, len(vocab)) for t in left]
-    b = [vocab.setdefault(t, len(vocab)) for t in right]
     return [Block(op.src_start, op.dest_start, op.src_end - op.src_start)
-            for op in Indel.opcodes(a, b) if op.tag == "equal"]
+            for op in Indel.opcodes(left, right) if op.tag == "equal"]
+
+
+_PRIME = np.uint64(1_000_003)
+
+
+def _kgram_hashes(ids: list[int], k: int) -> np.ndarray:
+    a = np.asarray(ids, dtype=np.uint64)
+    if len(a) < k:
+        return np.empty(0, dtype=np.uint64)
+    h = np.zeros(len(a) - k + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(k):
+            h = h * _PRIME + a[j: len(a) - k + 1 + j] + np.uint64(1)
+    return h
+
+
+def best_diagonal(left: list[int], right: list[int], k: int) -> int | None:
+    """The offset ``d`` (right position minus left position) shared by the most k-grams of
+    the two token lists, or None when they share none: seed-and-extend's anchor.
+
+    An LCS over a region much wider than the snippet may scatter normalised tokens
+    (``I = I ( I )``) over look-alike lines; the diagonal with the most shared k-grams is
+    where the snippet actually lies.
+    """
+    hl, hr = _kgram_hashes(left, k), _kgram_hashes(right, k)
+    if not len(hl) or not len(hr):
+        return None
+    order = np.argsort(hl, kind="stable")
+    sorted_l = hl[order]
+    lo = np.searchsorted(sorted_l, hr, side="left")
+    hi = np.searchsorted(sorted_l, hr, side="right")
+    counts = hi - lo
+    hit = np.nonzero(counts)[0]
+    if not len(hit):
+        return None
+    # every (left, right) pair of equal k-grams votes for its diagonal; cap the pairs per
+    # right position so a k-gram repeated all over templated code cannot flood the vote
+    cap = 8
+    rs = np.repeat(hit, np.minimum(counts[hit], cap))
+    ls = np.concatenate([order[lo[i]: lo[i] + min(counts[i], cap)] for i in hit.tolist()])
+    diagonals = rs.astype(np.int64) - ls.astype(np.int64)
+    values, votes = np.unique(diagonals, return_counts=True)
+    return int(values[np.argmax(votes)])
 
 
 def _anchored_blocks(left: list[str], right: list[str], n: int, cfg: VerifyConfig) -> list[Block]:
     min_block = min(cfg.min_block, max(3, n // 4))
-    blocks = [b for b in matching_blocks(left, right) if b.size >= min_block]
-    if not blocks:
-        return []
-    # An LCS over a wide region may pick up snippet tokens far from the copy. Anchor on the
-    # longest run and align again within the stretch of source the snippet could cover.
-    anchor = max(blocks, key=lambda b: b.size)
+    a, b = _ids(left, right)
     slack = max(8, n // 4)
-    lo = max(0, anchor.b - anchor.a - slack)
-    hi = min(len(right), anchor.b + (n - anchor.a) + slack)
-    return [Block(b.a, b.b + lo, b.size) for b in matching_blocks(left, right[lo:hi]) if b.size >= min_block]
+    diagonal = best_diagonal(a, b, min_block)
+    if diagonal is None:
+        # no shared k-gram: anchor on the longest run of an LCS over the whole region
+        blocks = [bl for bl in matching_blocks(a, b) if bl.size >= min_block]
+        if not blocks:
+            return []
+        anchor = max(blocks, key=lambda bl: bl.size)
+        diagonal = anchor.b - anchor.a
+    # align again within the stretch of source the snippet could cover from that anchor
+    lo = max(0, diagonal - slack)
+    hi = min(len(b), diagonal + n + slack)
+    blocks = [Block(bl.a, bl.b + lo, bl.size) for bl in matching_blocks(a, b[lo:hi]) if bl.size >= min_block]
+    return _main_chain(blocks, max(32, n // 8))
+
+
+def _main_chain(blocks: list[Block], max_gap: int) -> list[Block]:
+    """The blocks chained to the longest one by gaps of at most ``max_gap`` tokens on both
+    sides. A copy is one stretch of code, edited here and there; a short run of ``I = I ( I )``
+    hundreds of tokens away is the LCS filling space, not part of it, and would stretch the
+    span a partial copy is judged on."""
+    if not blocks:
+        return blocks
+    i = max(range(len(blocks)), key=lambda k: blocks[k].size)
+    first = last = i
+    while first > 0:
+        prev, cur = blocks[first - 1], blocks[first]
+        if cur.a - (prev.a + prev.size) > max_gap or cur.b - (prev.b + prev.size) > max_gap:
+            break
+        first -= 1
+    while last + 1 < len(blocks):
+        cur, nxt = blocks[last], blocks[last + 1]
+        if nxt.a - (cur.a + cur.size) > max_gap or nxt.b - (cur.b + cur.size) > max_gap:
+            break
+        last += 1
+    return blocks[first: last + 1]
 
 
 def _block_stats(snippet: Tokens, src: Tokens, blocks: list[Block], informative: np.ndarray):
-    """(score, per-token identical flags, coverage, identity, exact share, aligned tokens,
-    aligned tokens off boilerplate lines)."""
+    """(fit: how much of the snippet aligns, identical tokens counting double; score: the
+    fit with the source's extra tokens inside the span counted against it; per-token
+    identical flags, coverage, identity, exact share, aligned tokens, aligned tokens off
+    boilerplate lines)."""
     n = len(snippet)
     s_idx = np.concatenate([np.arange(b.a, b.a + b.size) for b in blocks])
     t_idx = np.concatenate([np.arange(b.b, b.b + b.size) for b in blocks])
@@ -78,8 +153,13 @@ def _block_stats(snippet: Tokens, src: Tokens, blocks: list[Block], informative:
     named = np.isin(snippet.kinds[s_idx], (IDENT, STRING, NUMBER))
     aligned = len(s_idx)
     identity = float(same[named].mean()) if named.any() else 1.0
-    score = float(same.sum() + 0.5 * (~same).sum()) / n
-    return score, same, aligned / n, identity, float(same.mean()), aligned, int(informative[s_idx].sum())
+    # Tokens the source has inside the aligned span but the snippet lacks count against the
+    # score too: of two files holding the snippet, the one that holds it without additions
+    # (``new SequenceError(`` rather than ``new SequenceError_1.SequenceError(``) ranks first.
+    weighted = float(same.sum() + 0.5 * (~same).sum())
+    source_span = blocks[-1].b + blocks[-1].size - blocks[0].b
+    return (weighted / n, weighted / max(n, source_span), same, aligned / n, identity, float(same.mean()), aligned,
+            int(informative[s_idx].sum()))
 
 
 def align(snippet: Tokens, snippet_text: str, source_text: str, region: tuple[int, int],
@@ -111,7 +191,7 @@ def align(snippet: Tokens, snippet_text: str, source_text: str, region: tuple[in
                 best = (blocks, stats)
     if best is None:
         return None
-    blocks, (score, same, coverage, identity, exact_share, aligned, evidence) = best
+    blocks, (_, score, same, coverage, identity, exact_share, aligned, evidence) = best
     longest = max(b.size for b in blocks)
     verdict = _verdict(coverage, identity, exact_share, evidence, longest, cfg, n)
     # A copy may fill only part of the snippet: a function copied into a longer generated
@@ -140,6 +220,7 @@ def align(snippet: Tokens, snippet_text: str, source_text: str, region: tuple[in
         snippet_lines=(out_blocks[0].snippet_lines[0], out_blocks[-1].snippet_lines[1]),
         source_lines=(out_blocks[0].source_lines[0], out_blocks[-1].source_lines[1]),
         source_chars=(int(src.starts[first.b]), int(src.ends[last.b + last.size - 1])),
+        snippet_chars=(int(snippet.starts[first.a]), int(snippet.ends[last.a + last.size - 1])),
         blocks=tuple(out_blocks),
     )
 
