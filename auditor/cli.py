@@ -134,12 +134,12 @@ atomically: readers see the old index or the new one, never a mix.""")
 @click.argument("sources", nargs=-1, required=True)
 @click.option("--out", "-o", required=True, type=click.Path(file_okay=False), help="Index directory to write.")
 @click.option("--workers", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores).")
-@click.option("--window", type=click.IntRange(min=8), default=None, help="Tokens per window (default 64).")
-@click.option("--stride", type=click.IntRange(min=1), default=None, help="Tokens between window starts (default 32).")
+@click.option("--window", type=click.IntRange(min=8), default=None, help="Tokens per window (default 32).")
+@click.option("--stride", type=click.IntRange(min=1), default=None, help="Tokens between window starts (default 16).")
 @click.option("--shingle", type=click.IntRange(min=1, max=12), default=None, help="Tokens per shingle (default 5).")
 @click.option("--num-perm", type=click.IntRange(min=16, max=1024), default=None, help="MinHash permutations (default 128).")
 @click.option("--threshold", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,
-              help="LSH Jaccard threshold (default 0.3); bands and rows are derived from it.")
+              help="LSH Jaccard threshold (default 0.2); bands and rows are derived from it.")
 @click.option("--no-header-scan", is_flag=True, help="Skip ScanCode on file headers (faster; licences then come "
               "from SPDX tags, package metadata and dataset columns only).")
 @quiet_option

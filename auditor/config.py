@@ -70,7 +70,7 @@ class LSHConfig:
     false negative probability).
     """
 
-    threshold: float = 0.3
+    threshold: float = 0.2  # chosen on the accuracy benchmark's dev split: benchmarks/README.md
     num_perm: int = 128
     bands: int = 0
     rows: int = 0
@@ -136,13 +136,16 @@ class VerifyConfig:
       ``structural_tokens`` tokens (a long copy with every identifier renamed). Under
       ``short_tokens`` aligned tokens the identity must reach ``short_identity``: short
       templated code (getters, test set-ups, state machines) looks alike with its names changed.
-    - a short copy with its names changed also passes the identity rule when one unbroken
-      aligned run covers ``renamed_run`` of the snippet and at least ``renamed_identity`` of
-      its names are unchanged: renamed copies keep their shape in one piece, look-alike code
-      shares shorter runs. Chosen on the dev split of ``benchmarks/accuracy`` (renamed
-      copies found .51 -> .93, unseen code attributed 0 -> .006; see benchmarks/README.md).
-    - ``similar``: at least ``min_tokens`` aligned in a run, coverage >= similar_coverage,
-      and the identity rule of near-verbatim.
+    - a short copy with its names changed also passes the identity rule when at least
+      ``min_run`` tokens align, one unbroken aligned run covers ``renamed_run`` of the
+      snippet and at least ``renamed_identity`` of its names are unchanged: renamed copies
+      keep their shape in one piece, look-alike code shares shorter runs.
+    - ``similar``: one aligned run of at least ``similar_run`` tokens, coverage >=
+      similar_coverage, and the identity rule of near-verbatim.
+    - ``min_tokens``, ``min_run``, ``renamed_identity`` and ``similar_run`` were chosen on
+      the dev split of ``benchmarks/accuracy`` (``benchmarks/accuracy/sweep.py``; the
+      figures are in benchmarks/README.md): the lowest evidence that kept unseen code
+      unattributed there.
     - tokens on boilerplate lines (imports, includes, ``package``, ``"use strict"``, main
       guards, one-line accessors: :mod:`auditor.matching.boilerplate`) align but do not
       count towards ``min_tokens``/``min_snippet_tokens``/``min_part_tokens``.
@@ -152,7 +155,9 @@ class VerifyConfig:
     """
 
     min_snippet_tokens: int = 10
-    min_tokens: int = 20
+    min_tokens: int = 15
+    min_run: int = 15  # the renamed rule needs this many aligned tokens
+    similar_run: int = 20  # ``similar`` needs one aligned run this long
     min_block: int = 8
     verbatim_coverage: float = 0.9
     verbatim_identity: float = 0.99
@@ -164,7 +169,7 @@ class VerifyConfig:
     similar_coverage: float = 0.5
     min_part_tokens: int = 40  # a copy filling only part of the snippet is judged on its own span from this size
     renamed_run: float = 0.8  # one aligned run over this share of the snippet: a renamed copy ...
-    renamed_identity: float = 0.1  # ... if at least this share of its names is unchanged
+    renamed_identity: float = 0.25  # ... if at least this share of its names is unchanged
     lsh_candidates: int = 400  # source blobs taken from the LSH tables, best estimated containment first
     candidates: int = 32  # of those, verified by alignment after re-ranking on raw tokens
     min_containment: float = 0.2  # LSH candidates estimated to hold less of a query window are not verified

@@ -88,3 +88,30 @@ def test_short_renamed_copy_is_found(polyglot):
     top = result.matches[0]
     assert any(p.endswith(("_baseClone.js", "lodash.js"))  # the module, or the bundle that holds it
                for p in [top.source.path] + [c["path"] for c in top.also_in])
+
+
+def test_a_main_guard_block_is_boilerplate_and_the_code_after_it_is_not():
+    """Real ``__main__`` guards of the running standard library: the guard and its block are
+    the script's entry point, which every script has; a line back at the guard's indent ends it."""
+    import sysconfig
+    from pathlib import Path
+
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    checked = 0
+    for path in sorted(stdlib.glob("*.py")):
+        lines = path.read_text(errors="replace").splitlines()
+        starts = [i for i, line in enumerate(lines) if re.fullmatch(r"if __name__ == ['\"]__main__['\"]:\s*", line)]
+        if not starts:
+            continue
+        i = starts[0]
+        block = [i]
+        for j in range(i + 1, len(lines)):
+            if lines[j].strip() and not lines[j].startswith((" ", "\t")):
+                break
+            block.append(j)
+        text = "\n".join(lines[i: block[-1] + 1]) + "\nresult = compute(1, 2)\n"
+        marked = boilerplate_lines(text, "Python")
+        want = {k - i + 1 for k in block if lines[k].strip()}
+        assert marked == want, path.name
+        checked += 1
+    assert checked >= 10

@@ -1,7 +1,7 @@
 """Lines that say nothing about where code came from: declarations every file has.
 
 An import block, an ``#include`` list, a ``package`` line, a ``"use strict"`` prologue, a
-``__main__`` guard or a run of one-line getters and setters is written the same way by
+``__main__`` guard and its block, or a run of one-line getters and setters is written the same way by
 everyone, so a match made only of such lines is not evidence of copying, however exact.
 Their tokens still align (a real copy keeps its imports), but they do not count towards
 a verdict: see :func:`informative_mask` and ``VerifyConfig.min_tokens``.
@@ -51,6 +51,7 @@ _PYTHON = [
     r"from\s+__future__\s+import\s+.*",
     r"__all__\s*=\s*[\[(].*",
 ]
+_PY_MAIN_GUARD = re.compile(r"if\s+__name__\s*==\s*['\"]__main__['\"]\s*:")
 _PATTERNS = {
     "c": re.compile(r"\s*(?:" + "|".join(_C_LIKE) + r")\s*(?://.*)?"),
     "python": re.compile(r"\s*(?:" + "|".join(_PYTHON) + r")\s*(?:#.*)?"),
@@ -65,10 +66,19 @@ def boilerplate_lines(text: str, language: str | None) -> set[int]:
         return set()
     out = set()
     in_python_import = False
+    guard_indent = None  # inside a ``__main__`` guard's block: its indent
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
         if not stripped:
             continue
+        indent = len(line) - len(line.lstrip())
+        if guard_indent is not None:
+            if indent > guard_indent:
+                out.add(number)  # the script's entry point: every project has one
+                continue
+            guard_indent = None
+        if family == "python" and _PY_MAIN_GUARD.fullmatch(stripped):
+            guard_indent = indent
         if family == "python":
             if not in_python_import and re.fullmatch(_PY_IMPORTED_NAME, stripped):
                 continue

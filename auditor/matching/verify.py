@@ -237,10 +237,14 @@ def _verdict(coverage: float, identity: float, exact_share: float, aligned: int,
     # A renamed copy keeps the code's shape in one piece: one unbroken aligned run over most
     # of the snippet. Look-alike code shares shorter runs (measured on the dev split of
     # benchmarks/accuracy: see VerifyConfig).
-    renamed = longest >= cfg.renamed_run * n and identity >= cfg.renamed_identity
+    # The longer the unbroken run, the less its names need to agree: the identity asked for
+    # falls from ``renamed_identity`` at ``min_run`` tokens to nothing at ``structural_tokens``.
+    fade = min(1.0, max(0.0, (longest - cfg.min_run) / max(1, cfg.structural_tokens - cfg.min_run)))
+    renamed = (aligned >= cfg.min_run and longest >= cfg.renamed_run * n
+               and identity >= cfg.renamed_identity * (1.0 - fade))
     shaped = identity >= needed or aligned >= cfg.structural_tokens or renamed
     if coverage >= cfg.near_coverage and shaped:
         return "near-verbatim"
-    if coverage >= cfg.similar_coverage and longest >= cfg.min_tokens and shaped:
+    if coverage >= cfg.similar_coverage and longest >= cfg.similar_run and shaped:
         return "similar"
     return "none"

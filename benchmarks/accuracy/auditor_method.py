@@ -19,7 +19,7 @@ class AuditorMethod:
     fixed_threshold = 1e-9  # its own verdicts decide: any match is an attribution
 
     def __init__(self, workdir: Path, source_files: Callable[[], Iterable] | None = None, workers: int = 2,
-                 verify_config=None, scan_headers: bool = True):
+                 verify_config=None, scan_headers: bool = True, index_config=None):
         """``source_files()`` yields ``(file_id, SourceFile)`` with package evidence; without it
         the index is built from the corpus texts alone (no package licences)."""
         self.workdir = Path(workdir)
@@ -27,6 +27,7 @@ class AuditorMethod:
         self.workers = workers
         self.verify_config = verify_config
         self.scan_headers = scan_headers
+        self.index_config = index_config  # auditor's IndexConfig; None for the defaults
         self.index = None
         self.file_ids: dict[tuple[str, str], int] = {}
         self.last_license: str | None = None
@@ -52,7 +53,8 @@ class AuditorMethod:
                 self.file_ids[(sf.repo_name, sf.path)] = f.file_id
                 yield sf
 
-        self.manifest, self.stats = build(["accuracy-corpus"], out, files=generate(), workers=self.workers,
+        self.manifest, self.stats = build(["accuracy-corpus"], out, self.index_config, files=generate(),
+                                          workers=self.workers,
                                           scan_headers=self.scan_headers, show_progress=False)
         self.index = Index(out)
 
