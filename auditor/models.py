@@ -154,6 +154,10 @@ class TraceResult:
     index: dict  # {"id", "config", "files", "windows", ...}
     params: dict = field(default_factory=dict)  # top_k and thresholds used
     note: str = ""  # e.g. "snippet has no code tokens (only comments)"
+    # How common the snippet's code is: indexed files with a window estimated to hold at
+    # least half of one of its windows (at most VerifyConfig.lsh_candidates; None when the
+    # snippet was not looked up). Many look-alikes mean idiomatic or templated code.
+    look_alikes: int | None = None
 
 
 def to_plain(obj):

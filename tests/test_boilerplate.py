@@ -115,3 +115,25 @@ def test_a_main_guard_block_is_boilerplate_and_the_code_after_it_is_not():
         assert marked == want, path.name
         checked += 1
     assert checked >= 10
+
+
+def test_boilerplate_reports_its_commonness_and_code_reports_its_look_alikes(polyglot):
+    """Instead of an attribution, a boilerplate snippet says how many indexed files hold
+    code like it; a traced snippet says how many files look like it."""
+    def prologue_of(text: str) -> str:
+        lines = text.splitlines()
+        return "\n".join(lines[:next((i for i, line in enumerate(lines) if "function" in line), 0)])
+
+    prologues = [prologue_of(text) for _, text in files_matching(polyglot, r"dist/cjs/internal/operators/\w+\.js$")]
+    prologue = next(p for p in prologues if p.count("require(") >= 2)
+    result = trace(polyglot, prologue)
+    assert result.verdict == "none" and "boilerplate" in result.note
+    assert result.look_alikes is not None and result.look_alikes >= 5, result.look_alikes
+    assert f"{result.look_alikes} indexed files hold code like it" in result.note
+
+    row, text = files_matching(polyglot, r"(^|/)_baseClone\.js$")[0]
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if "function baseClone(" in line)
+    code = "\n".join(lines[start: start + 25])
+    result = trace(polyglot, code)
+    assert result.matches and result.look_alikes is not None and result.look_alikes >= 1

@@ -67,15 +67,19 @@ def trace(index: Index, text: str, *, top_k: int = 5, language: str | None = Non
     elif len(toks) < vcfg.min_snippet_tokens:
         note = f"the snippet has {len(toks)} code tokens; at least {vcfg.min_snippet_tokens} are needed to attribute it"
     elif (informative := informative_mask(toks, code, language)).sum() < vcfg.min_snippet_tokens:
+        looks = _look_alikes(lsh_candidates(index, toks, vcfg))
         note = ("the snippet is boilerplate (imports, includes, module prologue, main guard or accessors): "
-                "every project has such lines, so they are not evidence of copying")
+                f"every project has such lines, so they are not evidence of copying ({looks} indexed "
+                f"file{'' if looks == 1 else 's'} hold{'s' if looks == 1 else ''} code like it)")
+        return TraceResult(info, "none", (), attribute([], text), index.describe(), params, note, looks)
     elif looks_like_prose(toks):
         note = "the snippet reads as prose (documentation or licence text), not code: it is not attributed as code"
     if note:
         return TraceResult(info, "none", (), attribute([], text), index.describe(), params, note)
 
+    lsh = lsh_candidates(index, toks, vcfg)
     found: list[tuple] = []
-    for cand, source_text, files in ranked_candidates(index, toks, vcfg):
+    for cand, source_text, files in ranked_candidates(index, toks, vcfg, lsh):
         widen = len(toks) // fp.stride + 1
         region = index.region(cand.blob, cand.windows, cand.best_window, widen)
         al = align(toks, text, source_text, region, files[0].get("language"), fp.normalize_identifiers,
@@ -112,10 +116,25 @@ def trace(index: Index, text: str, *, top_k: int = 5, language: str | None = Non
             also_in=tuple(copies[1:]), source_text=shown,
         ))
     verdict = min((m.verdict for m in matches), key=VERDICTS.index, default="none")
-    return TraceResult(info, verdict, tuple(matches), attribute(matches, text), index.describe(), params)
+    return TraceResult(info, verdict, tuple(matches), attribute(matches, text), index.describe(), params,
+                       look_alikes=_look_alikes(lsh))
 
 
-def ranked_candidates(index: Index, toks, vcfg: VerifyConfig) -> list[tuple]:
+def _look_alikes(candidates) -> int:
+    return sum(1 for c in candidates if c.score >= 0.5)
+
+
+def lsh_candidates(index: Index, toks, vcfg: VerifyConfig) -> list:
+    """Blobs whose windows share an LSH band with one of the snippet's windows, best first."""
+    fp = index.config.fingerprint
+    hashes = shingle_hashes(toks.norm, fp.shingle)
+    sigs, first = window_signatures(hashes, fp, stride=fp.query_stride)
+    sizes = np.minimum(first + fp.window, len(hashes)) - first
+    return index.candidates(sigs, sizes.astype(np.float64), limit=vcfg.lsh_candidates,
+                            min_containment=vcfg.min_containment)
+
+
+def ranked_candidates(index: Index, toks, vcfg: VerifyConfig, lsh: list | None = None) -> list[tuple]:
     """The candidates ``trace`` verifies for the snippet tokens ``toks``, best first, as
     (Candidate, blob text, file rows): LSH candidates of the snippet's windows, re-ranked by
     how many of the snippet's raw tokens their best window holds.
@@ -126,13 +145,9 @@ def ranked_candidates(index: Index, toks, vcfg: VerifyConfig) -> list[tuple]:
     tokenising 64 tokens per candidate.
     """
     fp = index.config.fingerprint
-    hashes = shingle_hashes(toks.norm, fp.shingle)
-    sigs, first = window_signatures(hashes, fp, stride=fp.query_stride)
-    sizes = np.minimum(first + fp.window, len(hashes)) - first
     wanted = set(toks.raw)
     scored = []
-    for cand in index.candidates(sigs, sizes.astype(np.float64), limit=vcfg.lsh_candidates,
-                                 min_containment=vcfg.min_containment):
+    for cand in lsh if lsh is not None else lsh_candidates(index, toks, vcfg):
         files = index.files_of(cand.blob)
         if not files:
             continue

@@ -41,6 +41,7 @@ def trace_dict(r: TraceResult) -> dict:
         "index": dict(r.index),
         "params": to_plain(r.params),
         "note": r.note or None,
+        "look_alikes": r.look_alikes,
     }
 
 

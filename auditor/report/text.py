@@ -66,6 +66,9 @@ def render_text(r: TraceResult) -> str:
     lines.append(f"         {s.swhid}")
     ix = r.index
     lines.append(f"index    {ix.get('id')} ({ix.get('files'):,} files, {ix.get('windows'):,} windows, {ix.get('config')})")
+    if r.look_alikes is not None and not r.note:
+        lines.append(f"common   {r.look_alikes:,} indexed file{'' if r.look_alikes == 1 else 's'} hold code "
+                     "shaped like this snippet")
     if r.note:
         lines += ["", f"note: {r.note}"]
     if not r.matches:
