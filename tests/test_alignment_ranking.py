@@ -153,3 +153,31 @@ def test_a_source_with_extra_tokens_inside_the_copy_ranks_second(twin_index):
     paths = [m.source.path for m in result.matches]
     assert paths.index("original_shlex.py") < paths.index("a.py") if "a.py" in paths else paths[0] == "original_shlex.py"
     assert result.matches[0].score == 1.0
+
+
+def _shell_scripts() -> list[Path]:
+    out = []
+    for d in ("/usr/bin", "/usr/sbin"):
+        for p in sorted(Path(d).glob("*")):
+            try:
+                if p.is_file() and p.stat().st_size < 200_000:
+                    with open(p, "rb") as fh:
+                        head = fh.read(64)
+                    if re.match(rb"#! ?/bin/(ba)?sh", head) and b"\0" not in p.read_bytes():
+                        out.append(p)
+            except OSError:
+                continue
+    return out
+
+
+def test_shell_scripts_are_guessed_as_the_hash_comment_family():
+    """Real shell scripts of this system, in 8-line pieces: ``fi``, ``$(...)``, ``[ -f``,
+    ``; then`` and ``NAME=`` lines give them away; the previous guesser took 13% of them for
+    shell and half for C. (Pieces that are only comments tokenise the same either way.)"""
+    scripts = _shell_scripts()
+    if len(scripts) < 20:
+        pytest.skip("fewer than 20 shell scripts in /usr/bin and /usr/sbin")
+    chunks = [w for p in scripts for w in windows(p.read_text(errors="replace"))]
+    guesses = [guess_language(w) for w in chunks]
+    assert sum(g == "Shell" for g in guesses) / len(chunks) >= 0.35
+    assert sum(g is None for g in guesses) / len(chunks) <= 0.30

@@ -90,7 +90,7 @@ def family_of(language: str | None) -> str:
 
 _PY_SIGNS = re.compile(
     r"^\s*(?:def \w|class \w+.*:\s*$|import \w|from [\w.]+ import|elif |(?:if|for|while|with|try|except|else)\b.*:\s*$"
-    r"|#\s(?!\s*(?:if|ifdef|ifndef|elif|else|endif|define|undef|include|pragma|error)\b)|#$|(?:assert|nonlocal|global|raise|yield|del|pass)\b[^;{}\n]*$)"
+    r"|(?:assert|nonlocal|global|raise|yield|del|pass)\b[^;{}\n]*$)"
     r"|\bself\.|\"\"\"|\'\'\'|\b(?:None|True|False|elif|lambda)\b|\bis (?:not )?None\b"
     r"|\)[ \t]*->[ \t]*[^;{}\n]+:[ \t]*$|^\s*\w+\s*:\s*(?:str|int|bool|float|bytes|t\.\w+|typing\.\w+|List|Dict|Optional)\b",
     re.M)
@@ -101,23 +101,33 @@ _C_SIGNS = re.compile(
     r"|^\s*\*(?:\s|/|$)|\([ \t]*(?:byte|char|short|int|long|float|double|unsigned|size_t)[ \t]*\**[ \t]*\)[ \t]*[\w(&*'\"]",
     re.M)
 _C_PUNCT = re.compile(r"[;{}]")
-_SH_SIGNS = re.compile(r"^\s*(?:#!|fi\b|done\b|esac\b|echo |export \w+=|then\b|do\b)|^[^;\n]*\s\$\{?\w+[^;\n]*$", re.M)
+# Shell, Perl and Ruby (the "hash" family: ``#`` comments, ``$`` variables, ``end``/``fi`` blocks).
+_SH_SIGNS = re.compile(
+    r"^\s*(?:#!|fi\b|done\b|esac\b|echo |export \w+=|then\b|do\b|elif\b|(?:local|readonly|unset|set) [-\w]"
+    r"|end\s*$|require\s+['\"]|puts\b|[A-Z_][A-Z0-9_]*=|[A-Za-z_]\w*=[\"']?\$)"
+    r"|^[^;\n]*\s\$\{?\w+[^;\n]*$|\$\(|\[\[? -[a-zA-Z] |2>&1|>\s*/dev/null|\bmy\s+[$@%(]|=~|\bsub\s+\w+\s*\{"
+    r"|\b(?:elsif|unless|nil)\b|\bdo\s*\||;\s*(?:then|do)\b|;;|^\s*[\w-]+\s*\(\)\s*\{|\[\s+[\"$!-]", re.M)
+# ``#`` comments: Python's and the hash family's alike (not C's ``# define``).
+_HASH_COMMENT = re.compile(
+    r"^\s*#(?:\s(?!\s*(?:if|ifdef|ifndef|elif|else|endif|define|undef|include|pragma|error)\b)|$)", re.M)
 
 
 def guess_language(text: str) -> str | None:
     """A cheap guess at a pasted snippet's language family, for tokenising it.
 
-    Returns "Python", "Shell" or None (C-like: C, C++, Java, JavaScript, Go, Rust, ...).
+    Returns "Python", "Shell" (the ``#``-comment family: shell, Perl, Ruby, R, ...) or None
+    (C-like: C, C++, Java, JavaScript, Go, Rust, ...).
     Each family's signs are counted and the most frequent wins, C-like on a tie. A wrong
     guess costs recall: the families differ in comments, strings and keywords (``None``,
     ``is``, ``not`` are Python keywords but C-like identifiers), so the snippet's shingles
     would not be the indexed file's.
     """
     sample = text[:20000]
-    py = len(_PY_SIGNS.findall(sample))
+    comments = len(_HASH_COMMENT.findall(sample))
+    py = len(_PY_SIGNS.findall(sample)) + comments
     c = len(_C_SIGNS.findall(sample))
-    sh = len(_SH_SIGNS.findall(sample))
-    if c == 0 and sh == 0 and not _C_PUNCT.search(sample) and sample.strip().count("\n") >= 1:
+    sh = len(_SH_SIGNS.findall(sample)) + comments
+    if c == 0 and sh == comments and not _C_PUNCT.search(sample) and sample.strip().count("\n") >= 1:
         py += 1  # lines of code with no ``;``, ``{`` or ``}`` at all: Python's block syntax
     if py > c and py >= sh:
         return "Python"
