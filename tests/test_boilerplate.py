@@ -137,3 +137,22 @@ def test_boilerplate_reports_its_commonness_and_code_reports_its_look_alikes(pol
     code = "\n".join(lines[start: start + 25])
     result = trace(polyglot, code)
     assert result.matches and result.look_alikes is not None and result.look_alikes >= 1
+
+
+def test_go_package_and_import_block_are_not_attributed(polyglot):
+    """pkg/errors' own ``package`` line and its longest ``import ( ... )`` block, exactly as in
+    the index."""
+    blocks = []
+    for row, text in files_matching(polyglot, r"pkg/errors/\w+\.go$", limit=20):
+        lines = text.splitlines()
+        start = next((i for i, line in enumerate(lines) if line.startswith("import (")), None)
+        if start is not None:
+            end = next(i for i in range(start, len(lines)) if lines[i].strip() == ")")
+            blocks.append("\n".join(["package errors", ""] + lines[start: end + 1]))
+    header = max(blocks, key=len)
+    assert header.count('"') >= 8
+    want = {n for n, line in enumerate(header.splitlines(), 1) if line.strip()}
+    assert boilerplate_lines(header, "Go") == want
+    result = trace(polyglot, header, language="Go")
+    assert result.verdict == "none" and "boilerplate" in result.note, result.note
+    assert trace(polyglot, header).verdict == "none"

@@ -98,7 +98,7 @@ _C_SIGNS = re.compile(
     r"[;{}]\s*$|^\s*#\s*(?:include|define|undef|if|ifdef|ifndef|elif|else|endif|pragma|error)\b|^\s*(?:public|private|protected|func|fn|const|let|var) "
     r"|(?:^|;)\s*//|/\*|&&|\|\||\w\s*[!=]==\s*\w|\bthis\.|\bnew\s+[A-Z]\w*\s*[(<\[]|\bfunction\s*[\w$]*\s*\("
     r"|[=(,!]\s*(?:true|false|null|NULL|undefined)\b|\b(?:true|false|null|NULL|undefined)\s*[;),]|\bvoid\b|\w->\w"
-    r"|^\s*\*(?:\s|/|$)|\([ \t]*(?:byte|char|short|int|long|float|double|unsigned|size_t)[ \t]*\**[ \t]*\)[ \t]*[\w(&*'\"]",
+    r"|^\s*package\s+[\w.]+\s*;?\s*$|^\s*import\s*\(|\w\s*:=|^\s*\*(?:\s|/|$)|\([ \t]*(?:byte|char|short|int|long|float|double|unsigned|size_t)[ \t]*\**[ \t]*\)[ \t]*[\w(&*'\"]",
     re.M)
 _C_PUNCT = re.compile(r"[;{}]")
 # Shell, Perl and Ruby (the "hash" family: ``#`` comments, ``$`` variables, ``end``/``fi`` blocks).

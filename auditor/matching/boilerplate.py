@@ -1,8 +1,8 @@
 """Lines that say nothing about where code came from: declarations every file has.
 
-An import block, an ``#include`` list, a ``package`` line, a ``"use strict"`` prologue, a
-``__main__`` guard and its block, or a run of one-line getters and setters is written the same way by
-everyone, so a match made only of such lines is not evidence of copying, however exact.
+An import block (Java, Kotlin, Go, Rust ``use``, PHP ``use``/``require``), an ``#include``
+list, a ``package`` line, a ``"use strict"`` prologue, a ``__main__`` guard and its block, or a
+run of one-line getters and setters is written the same way by everyone, so a match made only of such lines is not evidence of copying, however exact.
 Their tokens still align (a real copy keeps its imports), but they do not count towards
 a verdict: see :func:`informative_mask` and ``VerifyConfig.min_tokens``.
 
@@ -20,7 +20,13 @@ from ..fingerprint.tokens import Tokens, family_of
 _C_LIKE = [
     r"#\s*(?:include|import)\b.*",                              # C/C++/ObjC includes
     r"#\s*(?:ifndef|define|endif|pragma\s+once)\b\s*\w*\s*(?://.*|/\*.*)?",  # include guards
-    r"(?:package|import)\s+(?:static\s+)?[\w.]+(?:\.\*)?\s*;",  # Java, C#-like, Kotlin w/ ';'
+    r"(?:package|import)\s+(?:static\s+)?[\w.]+(?:\.\*)?\s*;?",  # Java; Kotlin, Scala, Go, Swift without ';'
+    r"import\s+(?:[\w.]+\s+)?\"[^\"]+\"\s*;?",                # Go: import "fmt", import f "fmt"
+    r"import\s*\(",                                            # Go: an import block's opening
+    r"(?:pub\s+)?(?:use\s+[\w:{}*, ]+|mod\s+\w+|extern\s+crate\s+\w+(?:\s+as\s+\w+)?)\s*;",  # Rust
+    r"(?:use|namespace)\s+\\?[\w\\]+(?:\s+as\s+\w+)?\s*;",     # PHP
+    r"(?:require|include)(?:_once)?\s*\(?\s*['\"][^'\"]+['\"]\s*\)?\s*;",  # PHP
+    r"<\?php|@import\s+[\w.]+\s*;",
     r"using\s+(?:static\s+)?[\w.]+\s*;",                        # C# usings
     r"import\s+.*\s+from\s+['\"][^'\"]+['\"]\s*;?",             # ES modules
     r"import\s+['\"][^'\"]+['\"]\s*;?",
@@ -51,6 +57,8 @@ _PYTHON = [
     r"from\s+__future__\s+import\s+.*",
     r"__all__\s*=\s*[\[(].*",
 ]
+_GO_IMPORT_OPEN = re.compile(r"import\s*\(")
+_GO_IMPORTED = re.compile(r"(?:[\w.]+\s+)?\"[^\"]+\"\s*(?://.*)?")  # "fmt", errs "errors"
 _PY_MAIN_GUARD = re.compile(r"if\s+__name__\s*==\s*['\"]__main__['\"]\s*:")
 _PATTERNS = {
     "c": re.compile(r"\s*(?:" + "|".join(_C_LIKE) + r")\s*(?://.*)?"),
@@ -67,6 +75,7 @@ def boilerplate_lines(text: str, language: str | None) -> set[int]:
     out = set()
     in_python_import = False
     guard_indent = None  # inside a ``__main__`` guard's block: its indent
+    in_go_import = False
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
         if not stripped:
@@ -79,6 +88,15 @@ def boilerplate_lines(text: str, language: str | None) -> set[int]:
             guard_indent = None
         if family == "python" and _PY_MAIN_GUARD.fullmatch(stripped):
             guard_indent = indent
+        if family == "c":
+            if in_go_import:
+                if stripped == ")":
+                    in_go_import = False
+                if stripped == ")" or _GO_IMPORTED.fullmatch(stripped):
+                    out.add(number)
+                    continue
+            elif _GO_IMPORT_OPEN.fullmatch(stripped):
+                in_go_import = True
         if family == "python":
             if not in_python_import and re.fullmatch(_PY_IMPORTED_NAME, stripped):
                 continue
