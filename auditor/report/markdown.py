@@ -30,7 +30,8 @@ def render_markdown(r: TraceResult) -> str:
            f"- snippet: {s.lines} lines, {s.tokens} tokens, language {_esc(s.language or 'C-like (guessed)')}, `{s.swhid}`",
            f"- index: `{ix.get('id')}` ({ix.get('files'):,} files, {ix.get('windows'):,} windows, `{ix.get('config')}`)"]
     if r.look_alikes is not None and not r.note:
-        out.append(f"- common: {r.look_alikes:,} indexed file{'' if r.look_alikes == 1 else 's'} hold code shaped "
+        out.append(f"- common: {r.look_alikes:,} indexed file{'' if r.look_alikes == 1 else 's'} "
+                   f"hold{'s' if r.look_alikes == 1 else ''} code shaped "
                    "like this snippet")
     if r.note:
         out += ["", f"> {_esc(r.note)}"]

@@ -67,7 +67,8 @@ def render_text(r: TraceResult) -> str:
     ix = r.index
     lines.append(f"index    {ix.get('id')} ({ix.get('files'):,} files, {ix.get('windows'):,} windows, {ix.get('config')})")
     if r.look_alikes is not None and not r.note:
-        lines.append(f"common   {r.look_alikes:,} indexed file{'' if r.look_alikes == 1 else 's'} hold code "
+        lines.append(f"common   {r.look_alikes:,} indexed file{'' if r.look_alikes == 1 else 's'} "
+                     f"hold{'s' if r.look_alikes == 1 else ''} code "
                      "shaped like this snippet")
     if r.note:
         lines += ["", f"note: {r.note}"]
