@@ -181,3 +181,60 @@ def test_shell_scripts_are_guessed_as_the_hash_comment_family():
     guesses = [guess_language(w) for w in chunks]
     assert sum(g == "Shell" for g in guesses) / len(chunks) >= 0.35
     assert sum(g is None for g in guesses) / len(chunks) <= 0.30
+
+
+@pytest.fixture(scope="module")
+def perl_index(tmp_path_factory):
+    """This system's Perl scripts, saved as .pl files and indexed as Perl (the #-comment family)."""
+    scripts = []
+    for p in sorted(Path("/usr/bin").glob("*")):
+        try:
+            if p.is_file() and p.stat().st_size < 100_000:
+                data = p.read_bytes()
+                if data.startswith(b"#!") and b"perl" in data.split(b"\n", 1)[0] and b"\0" not in data:
+                    scripts.append((p.name, data.decode("utf-8", "replace")))
+        except OSError:
+            continue
+    if len(scripts) < 10:
+        pytest.skip("fewer than 10 Perl scripts in /usr/bin")
+    root = tmp_path_factory.mktemp("perl") / "scripts"
+    root.mkdir()
+    for name, text in scripts[:40]:
+        (root / f"{name}.pl").write_text(text)
+    out = tmp_path_factory.mktemp("perl-idx") / "idx"
+    api.build_index([str(root)], out, workers=1, show_progress=False, scan_headers=False)
+    return root, out
+
+
+def test_a_snippet_guessed_c_like_is_traced_again_as_its_second_family(perl_index):
+    """Perl's ``;``-terminated lines look C-like, its ``#`` comments and ``$`` names do not.
+    A chunk the C-like reading cannot find but the Perl reading can is found by ``trace``
+    without a language."""
+    import random
+
+    from auditor.fingerprint.tokens import guess_languages
+
+    root, idx = perl_index
+    rng = random.Random(0)
+    rescued = 0
+    for path in sorted(root.glob("*.pl")):
+        lines = path.read_text().splitlines()
+        code = [i for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")]
+        if len(code) < 20:
+            continue
+        for _ in range(4):
+            i = rng.choice(code[:-10])
+            chunk = "\n".join(lines[i:i + 10]) + "\n"
+            guesses = guess_languages(chunk)
+            if guesses[0] is not None or "Shell" not in guesses:
+                continue
+            as_c = api.trace_snippet(chunk, idx, language=guesses[0] or "C")
+            as_perl = api.trace_snippet(chunk, idx, language="Perl")
+            if as_c.matches or not as_perl.matches or as_perl.matches[0].source.path != path.name:
+                continue
+            rescued += 1
+            result = api.trace_snippet(chunk, idx)
+            assert result.matches and result.matches[0].source.path == path.name
+            assert result.snippet.language == "Shell"
+    if rescued == 0:
+        pytest.skip("no chunk that only the second family finds in these scripts")

@@ -112,11 +112,12 @@ _HASH_COMMENT = re.compile(
     r"^\s*#(?:\s(?!\s*(?:if|ifdef|ifndef|elif|else|endif|define|undef|include|pragma|error)\b)|$)", re.M)
 
 
-def guess_language(text: str) -> str | None:
-    """A cheap guess at a pasted snippet's language family, for tokenising it.
+def guess_languages(text: str) -> list[str | None]:
+    """The plausible language families of a pasted snippet, likeliest first: "Python",
+    "Shell" (the ``#``-comment family: shell, Perl, Ruby, R, ...) or None (C-like: C, C++,
+    Java, JavaScript, Go, Rust, ...). Another family is listed after the likeliest when it has
+    at least a third of its signs (and at least one).
 
-    Returns "Python", "Shell" (the ``#``-comment family: shell, Perl, Ruby, R, ...) or None
-    (C-like: C, C++, Java, JavaScript, Go, Rust, ...).
     Each family's signs are counted and the most frequent wins, C-like on a tie. A wrong
     guess costs recall: the families differ in comments, strings and keywords (``None``,
     ``is``, ``not`` are Python keywords but C-like identifiers), so the snippet's shingles
@@ -130,10 +131,21 @@ def guess_language(text: str) -> str | None:
     if c == 0 and sh == comments and not _C_PUNCT.search(sample) and sample.strip().count("\n") >= 1:
         py += 1  # lines of code with no ``;``, ``{`` or ``}`` at all: Python's block syntax
     if py > c and py >= sh:
-        return "Python"
-    if sh > c and sh > py:
-        return "Shell"
-    return None
+        first = "Python"
+    elif sh > c and sh > py:
+        first = "Shell"
+    else:
+        first = None
+    counts = {"Python": py, "Shell": sh, None: c}
+    # another family is worth a second look when it has at least a third of the winner's signs
+    floor = max(1, counts[first] / 3)
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    return [first] + [lang for lang, n in ranked if lang != first and n >= floor]
+
+
+def guess_language(text: str) -> str | None:
+    """The likeliest language family of a pasted snippet (see :func:`guess_languages`)."""
+    return guess_languages(text)[0]
 
 
 @dataclass

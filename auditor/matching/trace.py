@@ -9,7 +9,8 @@ import numpy as np
 from ..attribution import attribute
 from ..config import VerifyConfig
 from ..errors import AuditorError
-from ..fingerprint import guess_language, shingle_hashes, tokenize, window_signatures
+from ..fingerprint import shingle_hashes, tokenize, window_signatures
+from ..fingerprint.tokens import guess_languages
 from ..fingerprint.tokens import drop_partial_comment, looks_like_prose
 from ..index.reader import Index
 from ..models import Match, SnippetInfo, SourceRef, TraceResult, git_blob_sha1
@@ -51,10 +52,24 @@ def _origin_order(row: dict) -> tuple:
 
 def trace(index: Index, text: str, *, top_k: int = 5, language: str | None = None,
           verify_config: VerifyConfig | None = None) -> TraceResult:
+    """Trace ``text``. Without ``language`` its family is guessed; when the likeliest guess
+    finds nothing and a second family is plausible (Perl's ``;`` lines look like C, its ``#``
+    comments and ``$`` names do not), the snippet is traced once more as that family."""
     check_snippet(text)
     vcfg = verify_config or VerifyConfig()
+    if language:
+        return _trace(index, text, top_k, language, vcfg)
+    guesses = guess_languages(text)
+    result = _trace(index, text, top_k, guesses[0], vcfg)
+    if not result.matches and not result.note and len(guesses) > 1:  # searched, found nothing
+        second = _trace(index, text, top_k, guesses[1], vcfg)
+        if second.matches:
+            return second
+    return result
+
+
+def _trace(index: Index, text: str, top_k: int, language: str | None, vcfg: VerifyConfig) -> TraceResult:
     fp = index.config.fingerprint
-    language = language or guess_language(text)
     code = drop_partial_comment(text, language)
     toks = tokenize(code, language, normalize_identifiers=fp.normalize_identifiers,
                     normalize_literals=fp.normalize_literals)
