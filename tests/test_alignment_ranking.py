@@ -238,3 +238,13 @@ def test_a_snippet_guessed_c_like_is_traced_again_as_its_second_family(perl_inde
             assert result.snippet.language == "Shell"
     if rescued == 0:
         pytest.skip("no chunk that only the second family finds in these scripts")
+
+
+@pytest.mark.timeout(120)
+def test_a_long_pasted_file_is_traced_in_bounded_time(twin_index):
+    """shlex.py pasted four times over (about 140,000 characters): the tie-break on text
+    compares a bounded prefix, so the trace finishes and still finds the file."""
+    original, _, idx = twin_index
+    result = api.trace_snippet(original * 4, idx)
+    assert result.matches and {result.matches[0].source.path} | {c["path"] for c in result.matches[0].also_in} \
+        >= {"original_shlex.py"}

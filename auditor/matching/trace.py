@@ -177,6 +177,9 @@ def ranked_candidates(index: Index, toks, vcfg: VerifyConfig, lsh: list | None =
     return [(cand, text, files) for _, cand, text, files in scored[: vcfg.candidates]]
 
 
+_SIMILARITY_CHARS = 4000
+
+
 def _squash(text: str) -> str:
     return "".join(text.split())
 
@@ -193,7 +196,10 @@ def text_similarity(snippet: str, squashed_snippet: str, al, source_text: str) -
     s0, s1 = al.snippet_chars
     lo = max(0, al.source_chars[0] - s0)
     hi = al.source_chars[1] + (len(snippet) - s1)
-    return ratio(squashed_snippet, _squash(source_text[lo:hi])) / 100.0
+    # Ties are told apart by their beginning: the Indel distance is quadratic in the length,
+    # and a pasted file of 200,000 characters would take a second per candidate.
+    n = _SIMILARITY_CHARS
+    return ratio(squashed_snippet[:n], _squash(source_text[lo:min(hi, lo + 4 * n)])[:n]) / 100.0
 
 
 def _with_also(m: Match, copies: list[dict]) -> Match:
