@@ -160,6 +160,11 @@ class TraceResult:
     look_alikes: int | None = None
 
 
+def look_alikes_phrase(n: int) -> str:
+    """``"1 indexed file holds"`` / ``"3 indexed files hold"``: how reports word ``look_alikes``."""
+    return f"{n:,} indexed file holds" if n == 1 else f"{n:,} indexed files hold"
+
+
 def to_plain(obj):
     """Dataclasses to JSON-ready dicts, tuples to lists."""
     if hasattr(obj, "__dataclass_fields__"):

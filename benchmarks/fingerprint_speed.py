@@ -36,6 +36,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
+from auditor.atomic import atomic_file  # noqa: E402
+
 
 def corpus(limit_mb: float) -> list[tuple[str, str, str]]:
     """(path, language, text), shuffled with a fixed seed, up to ``limit_mb`` MB."""
@@ -199,10 +201,8 @@ def main(argv=None) -> int:
         "mb_per_s": {"auditor": mb / ours["seconds"], "datasketch_per_document": mb / theirs["seconds"],
                      "datasketch_per_window": dsw_mbs},
     }
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.json.with_suffix(".tmp")
-    tmp.write_text(json.dumps(result, indent=2) + "\n")
-    tmp.replace(args.json)
+    with atomic_file(args.json) as fh:
+        fh.write(json.dumps(result, indent=2) + "\n")
     return 0
 
 

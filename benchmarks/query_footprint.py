@@ -80,6 +80,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     from auditor import api
+    from auditor.atomic import atomic_file
     from auditor.index.reader import Index
     from auditor.matching.trace import trace
 
@@ -128,10 +129,8 @@ def main(argv=None) -> int:
     print(f"resident after the queries: RssAnon {anon / 1e6:.0f} MB ({anon / windows:.0f} B/window; "
           f"{(anon - before['RssAnon']) / 1e6:.0f} MB, {(anon - before['RssAnon']) / windows:.0f} B/window beyond the "
           f"process before opening the index), RssFile {after['RssFile'] / 1e6:.0f} MB (index pages, droppable)")
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.json.with_suffix(".tmp")
-    tmp.write_text(json.dumps(result, indent=2) + "\n")
-    tmp.replace(args.json)
+    with atomic_file(args.json) as fh:
+        fh.write(json.dumps(result, indent=2) + "\n")
     return 0
 
 

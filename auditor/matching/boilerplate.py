@@ -1,8 +1,9 @@
 """Lines that say nothing about where code came from: declarations every file has.
 
 An import block (Java, Kotlin, Go, Rust ``use``, PHP ``use``/``require``), an ``#include``
-list, a ``package`` line, a ``"use strict"`` prologue, a ``__main__`` guard and its block, or a
-run of one-line getters and setters is written the same way by everyone, so a match made only of such lines is not evidence of copying, however exact.
+list, a ``package`` line, a ``"use strict"`` prologue, a ``__main__`` guard and its block,
+or a run of getters and setters is written the same way by everyone, so a match made only
+of such lines is not evidence of copying, however exact.
 Their tokens still align (a real copy keeps its imports), but they do not count towards
 a verdict: see :func:`informative_mask` and ``VerifyConfig.min_tokens``.
 
@@ -46,20 +47,21 @@ _C_LIKE = [
     r"@Override",
     r"[{}();]+",
 ]
+_PY_MAIN_GUARD_PATTERN = r"if\s+__name__\s*==\s*['\"]__main__['\"]\s*:"
 # A bare name line ("    name as alias,"): boilerplate only inside a parenthesised import.
 _PY_IMPORTED_NAME = r"\w+(?:\s+as\s+\w+)?\s*,?\s*\)?"
 _PYTHON = [
     r"import\s+[\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)*",
     r"from\s+[\w.]+\s+import\s+(?:\(|[\w*]+(?:\s+as\s+\w+)?(?:\s*,\s*\w+(?:\s+as\s+\w+)?)*\s*,?\s*\(?)",
     _PY_IMPORTED_NAME,
-    r"if\s+__name__\s*==\s*['\"]__main__['\"]\s*:",
+    _PY_MAIN_GUARD_PATTERN,
     r"(?:sys\.exit\()?\w+\(\)\)?",  # main() / sys.exit(main()) under the guard
     r"from\s+__future__\s+import\s+.*",
     r"__all__\s*=\s*[\[(].*",
 ]
 _GO_IMPORT_OPEN = re.compile(r"import\s*\(")
 _GO_IMPORTED = re.compile(r"(?:[\w.]+\s+)?\"[^\"]+\"\s*(?://.*)?")  # "fmt", errs "errors"
-_PY_MAIN_GUARD = re.compile(r"if\s+__name__\s*==\s*['\"]__main__['\"]\s*:")
+_PY_MAIN_GUARD = re.compile(_PY_MAIN_GUARD_PATTERN)
 _PATTERNS = {
     "c": re.compile(r"\s*(?:" + "|".join(_C_LIKE) + r")\s*(?://.*)?"),
     "python": re.compile(r"\s*(?:" + "|".join(_PYTHON) + r")\s*(?:#.*)?"),

@@ -13,7 +13,7 @@ from ..fingerprint import shingle_hashes, tokenize, window_signatures
 from ..fingerprint.tokens import guess_languages
 from ..fingerprint.tokens import drop_partial_comment, looks_like_prose
 from ..index.reader import Index
-from ..models import Match, SnippetInfo, SourceRef, TraceResult, git_blob_sha1
+from ..models import Match, SnippetInfo, SourceRef, TraceResult, git_blob_sha1, look_alikes_phrase
 from .boilerplate import informative_mask
 from .verify import VERDICTS, align
 
@@ -84,8 +84,8 @@ def _trace(index: Index, text: str, top_k: int, language: str | None, vcfg: Veri
     elif (informative := informative_mask(toks, code, language)).sum() < vcfg.min_snippet_tokens:
         looks = _look_alikes(lsh_candidates(index, toks, vcfg))
         note = ("the snippet is boilerplate (imports, includes, module prologue, main guard or accessors): "
-                f"every project has such lines, so they are not evidence of copying ({looks} indexed "
-                f"file{'' if looks == 1 else 's'} hold{'s' if looks == 1 else ''} code like it)")
+                f"every project has such lines, so they are not evidence of copying ({look_alikes_phrase(looks)} "
+                "code like it)")
         return TraceResult(info, "none", (), attribute([], text), index.describe(), params, note, looks)
     elif looks_like_prose(toks):
         note = "the snippet reads as prose (documentation or licence text), not code: it is not attributed as code"

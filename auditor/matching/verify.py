@@ -126,17 +126,14 @@ def _main_chain(blocks: list[Block], max_gap: int) -> list[Block]:
     span a partial copy is judged on."""
     if not blocks:
         return blocks
-    i = max(range(len(blocks)), key=lambda k: blocks[k].size)
-    first = last = i
-    while first > 0:
-        prev, cur = blocks[first - 1], blocks[first]
-        if cur.a - (prev.a + prev.size) > max_gap or cur.b - (prev.b + prev.size) > max_gap:
-            break
+
+    def joined(x: Block, y: Block) -> bool:  # y follows x closely enough in both texts
+        return y.a - (x.a + x.size) <= max_gap and y.b - (x.b + x.size) <= max_gap
+
+    first = last = max(range(len(blocks)), key=lambda k: blocks[k].size)
+    while first > 0 and joined(blocks[first - 1], blocks[first]):
         first -= 1
-    while last + 1 < len(blocks):
-        cur, nxt = blocks[last], blocks[last + 1]
-        if nxt.a - (cur.a + cur.size) > max_gap or nxt.b - (cur.b + cur.size) > max_gap:
-            break
+    while last + 1 < len(blocks) and joined(blocks[last], blocks[last + 1]):
         last += 1
     return blocks[first: last + 1]
 

@@ -1,7 +1,7 @@
 """Markdown report: for issues, pull requests and mailing lists."""
 from __future__ import annotations
 
-from ..models import TraceResult
+from ..models import TraceResult, look_alikes_phrase
 from .text import side_by_side
 
 
@@ -30,9 +30,7 @@ def render_markdown(r: TraceResult) -> str:
            f"- snippet: {s.lines} lines, {s.tokens} tokens, language {_esc(s.language or 'C-like (guessed)')}, `{s.swhid}`",
            f"- index: `{ix.get('id')}` ({ix.get('files'):,} files, {ix.get('windows'):,} windows, `{ix.get('config')}`)"]
     if r.look_alikes is not None and not r.note:
-        out.append(f"- common: {r.look_alikes:,} indexed file{'' if r.look_alikes == 1 else 's'} "
-                   f"hold{'s' if r.look_alikes == 1 else ''} code shaped "
-                   "like this snippet")
+        out.append(f"- common: {look_alikes_phrase(r.look_alikes)} code shaped like this snippet")
     if r.note:
         out += ["", f"> {_esc(r.note)}"]
     if not r.matches:

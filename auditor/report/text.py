@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-from ..models import Match, TraceResult
+from ..models import Match, TraceResult, look_alikes_phrase
 
 COL = 48
 
@@ -67,9 +67,7 @@ def render_text(r: TraceResult) -> str:
     ix = r.index
     lines.append(f"index    {ix.get('id')} ({ix.get('files'):,} files, {ix.get('windows'):,} windows, {ix.get('config')})")
     if r.look_alikes is not None and not r.note:
-        lines.append(f"common   {r.look_alikes:,} indexed file{'' if r.look_alikes == 1 else 's'} "
-                     f"hold{'s' if r.look_alikes == 1 else ''} code "
-                     "shaped like this snippet")
+        lines.append(f"common   {look_alikes_phrase(r.look_alikes)} code shaped like this snippet")
     if r.note:
         lines += ["", f"note: {r.note}"]
     if not r.matches:

@@ -175,9 +175,10 @@ def main(argv=None) -> int:
         shutil.rmtree(work, ignore_errors=True)
     text = "\n".join(out) + "\n"
     if args.out:
-        tmp = args.out.with_suffix(".tmp")
-        tmp.write_text(text)
-        tmp.replace(args.out)
+        from auditor.atomic import atomic_file
+
+        with atomic_file(args.out) as fh:
+            fh.write(text)
     print(text)
     return 0
 
