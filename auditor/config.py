@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from .errors import AuditorError
 
 # Bumped whenever tokenising changes, so an index built by another tokeniser is refused.
-TOKENIZER_VERSION = 1
+TOKENIZER_VERSION = 2
 
 # The MinHash scheme of datasketch >= 2.0 that our signatures reproduce bit for bit.
 MINHASH_SCHEME = "affine32"
@@ -212,6 +212,10 @@ class IndexConfig:
         except (KeyError, TypeError) as e:
             raise AuditorError(f"index manifest has an unreadable config ({e}): rebuild the index") from None
         cfg = cls(fp, lsh)
+        stored = str(d.get("tag") or "")
+        if stored and not stored.startswith(f"t{TOKENIZER_VERSION}_"):
+            raise AuditorError(f"the index was built by another version of auditor's tokeniser ({stored.split('_')[0]}; "
+                               f"this one is t{TOKENIZER_VERSION}): rebuild it with `auditor index build`")
         if d.get("tag") not in (None, cfg.tag):
             raise AuditorError(f"index manifest config tag {d.get('tag')!r} does not match its parameters ({cfg.tag})")
         return cfg

@@ -85,6 +85,24 @@ def test_keywords_that_are_names_elsewhere_are_normalised():
     assert tokenize("end = type(x)", "Python").norm == tokenize("stop = kind(x)", "Python").norm
 
 
+def test_names_inside_interpolated_strings_are_normalised_like_names():
+    # A renamed copy renames the names inside f-strings and templates too; plain strings keep
+    # their text, and a renamed f-string still differs in raw tokens.
+    py = 'sys.exit(f"Could not build the {program} program: {err!r}")'
+    renamed = 'sys.exit(f"Could not build the {result} program: {right!r}")'
+    a, b = (tokenize(t, "Python", normalize_literals=False) for t in (py, renamed))
+    assert a.norm == b.norm and a.raw != b.raw
+    assert tokenize('x = "{program}"', "Python", normalize_literals=False).norm[-1] == '"{program}"'
+    assert tokenize('x = "{a}"', "Python", normalize_literals=False).norm != tokenize('x = "{b}"', "Python", normalize_literals=False).norm
+    js = "const msg = `${user.name} has ${count} items`;"
+    assert tokenize(js, "JavaScript", normalize_literals=False).norm == tokenize(
+        "const m = `${who.name} has ${n} items`;", "JavaScript", normalize_literals=False).norm
+    sh = 'echo "$HOME/${dir}"'
+    assert tokenize(sh, "Shell", normalize_literals=False).norm == tokenize('echo "$H/${d}"', "Shell", normalize_literals=False).norm
+    assert tokenize(py, "Python", normalize_identifiers=False, normalize_literals=False).norm == tokenize(
+        py, "Python", normalize_identifiers=False, normalize_literals=False).raw
+
+
 def test_token_lines():
     text = "a = 1\n\nb = 'x'\n"
     toks = tokenize(text, "Python")

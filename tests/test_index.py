@@ -101,6 +101,11 @@ def test_index_with_other_parameters_is_refused(stdlib_index, tmp_path):
     ix = Index(other)  # self-consistent manifest: opens, but a query with default parameters is refused
     with pytest.raises(AuditorError, match="was built with"):
         ix.check_config(api.make_config())
+    manifest["config"]["tag"] = "t1_" + manifest["config"]["tag"].split("_", 1)[1]  # an older tokeniser
+    (other / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(AuditorError, match="tokeniser .*rebuild"):
+        Index(other)
+    manifest["config"]["tag"] = api.make_config(window=64, stride=32).tag
     manifest["schema"] = "auditor.index/999"
     (other / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(AuditorError, match="rebuild"):

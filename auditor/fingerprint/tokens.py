@@ -178,6 +178,29 @@ _COM, _STR, _NUM_G, _ID_G, _OP = 1, 2, 3, 4, 5
 assert all(rx.groupindex == {"com": 1, "str": 2, "num": 3, "id": 4, "op": 5} for rx in _SCANNERS.values())
 
 
+# Strings that hold code: Python's f-strings (``f"{name!r}"``) and the ``${expr}``/``$name``
+# of JavaScript templates, Kotlin, PHP and shell. A renamed copy renames the names inside
+# them too, so with identifiers normalised those names are normalised as well.
+_PY_FIELD = re.compile(r"\{[^{}]*\}")
+_DOLLAR_FIELD = re.compile(r"\$\{[^{}]*\}|\$[^\W\d]\w*")
+_NAME = re.compile(r"[^\W\d]\w*")
+
+
+def _interpolated(tok: str, family: str) -> str | None:
+    """``tok`` with the names in its interpolated fields replaced by ``I``, or None when it
+    has none."""
+    if family == "python":
+        quote = min((i for i in (tok.find('"'), tok.find("'")) if i >= 0), default=0)
+        if "f" not in tok[:quote].lower() or "{" not in tok:
+            return None
+        fields = _PY_FIELD
+    elif "$" in tok and family != "dash":
+        fields = _DOLLAR_FIELD
+    else:
+        return None
+    return fields.sub(lambda m: _NAME.sub("I", m.group(0)), tok)
+
+
 def tokenize(text: str, language: str | None = None, *, normalize_identifiers: bool = True,
              normalize_literals: bool = True, with_positions: bool = True) -> Tokens:
     family = family_of(language)
@@ -211,7 +234,7 @@ def tokenize(text: str, language: str | None = None, *, normalize_identifiers: b
             add_norm(tok)
             add_kind(PUNCT)
         elif g == _STR:
-            add_norm(string or tok)
+            add_norm(string or (ident and _interpolated(tok, family)) or tok)
             add_kind(STRING)
         else:
             add_norm(number or tok)

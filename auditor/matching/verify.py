@@ -100,7 +100,10 @@ def best_diagonal(left: list[int], right: list[int], k: int) -> int | None:
     return int(values[np.argmax(votes)])
 
 
-def _anchored_blocks(left: list[str], right: list[str], n: int, cfg: VerifyConfig) -> list[Block]:
+def _anchored_blocks(left: list[str], right: list[str], n: int, cfg: VerifyConfig,
+                     same_raw=lambda i, j: True) -> list[Block]:
+    """The aligned blocks of ``left`` (the snippet) in ``right``. ``same_raw(i, j)``: whether
+    snippet token i and source token j are identical as written."""
     min_block = min(cfg.min_block, max(3, n // 4))
     a, b = _ids(left, right)
     slack = max(8, n // 4)
@@ -116,7 +119,36 @@ def _anchored_blocks(left: list[str], right: list[str], n: int, cfg: VerifyConfi
     lo = max(0, diagonal - slack)
     hi = min(len(b), diagonal + n + slack)
     blocks = [Block(bl.a, bl.b + lo, bl.size) for bl in matching_blocks(a, b[lo:hi]) if bl.size >= min_block]
-    return _main_chain(blocks, max(32, n // 8))
+    if not blocks:
+        return blocks
+    # An LCS is not unique: ``I : I . I [ I`` may be matched to the look-alike line above
+    # the copy as readily as to the copy itself, which splits one unbroken run in three.
+    # Extend the longest run along its own diagonal, then align what flanks it.
+    anchor = _extend(max(blocks, key=lambda bl: bl.size), a, b, lo, hi, same_raw)
+    end_a, end_b = anchor.a + anchor.size, anchor.b + anchor.size
+    before = [Block(bl.a, bl.b + lo, bl.size) for bl in matching_blocks(a[:anchor.a], b[lo:anchor.b])
+              if bl.size >= min_block]
+    after = [Block(bl.a + end_a, bl.b + end_b, bl.size) for bl in matching_blocks(a[end_a:], b[end_b:hi])
+             if bl.size >= min_block]
+    return _main_chain(before + [anchor] + after, max(32, n // 8))
+
+
+def _extend(block: Block, a: list[int], b: list[int], lo: int, hi: int, same_raw) -> Block:
+    """``block`` grown in both directions while the tokens on its diagonal stay equal, then
+    trimmed at each end to a token that is identical as written: past the end of a copy an
+    ``I`` equals an ``I`` by chance (the LCS takes such tokens too), and a renamed copy's
+    edge is one of its names either way."""
+    start_a, start_b, end_a = block.a, block.b, block.a + block.size
+    while start_a > 0 and start_b > lo and a[start_a - 1] == b[start_b - 1]:
+        start_a, start_b = start_a - 1, start_b - 1
+    while end_a < len(a) and start_b + (end_a - start_a) < hi and a[end_a] == b[start_b + end_a - start_a]:
+        end_a += 1
+    shift = start_b - start_a
+    while end_a - start_a > 1 and not same_raw(start_a, start_a + shift):
+        start_a += 1
+    while end_a - start_a > 1 and not same_raw(end_a - 1, end_a - 1 + shift):
+        end_a -= 1
+    return Block(start_a, start_a + shift, end_a - start_a)
 
 
 def _main_chain(blocks: list[Block], max_gap: int) -> list[Block]:
@@ -146,7 +178,13 @@ def _block_stats(snippet: Tokens, src: Tokens, blocks: list[Block], informative:
     n = len(snippet)
     s_idx = np.concatenate([np.arange(b.a, b.a + b.size) for b in blocks])
     t_idx = np.concatenate([np.arange(b.b, b.b + b.size) for b in blocks])
-    same = np.array([snippet.raw[i] == src.raw[j] for i, j in zip(s_idx.tolist(), t_idx.tolist())])
+    # A paste cut mid-word starts with the end of a name and may stop at the start of one
+    # (``_outer_animation = 0x7f01000d; ... = 0x7f010``): those edge tokens are copied too.
+    last = n - 1
+    same = np.array([snippet.raw[i] == src.raw[j]
+                     or (i == 0 and src.raw[j].endswith(snippet.raw[i]))
+                     or (i == last and src.raw[j].startswith(snippet.raw[i]))
+                     for i, j in zip(s_idx.tolist(), t_idx.tolist())])
     named = np.isin(snippet.kinds[s_idx], (IDENT, STRING, NUMBER))
     aligned = len(s_idx)
     identity = float(same[named].mean()) if named.any() else 1.0
@@ -180,8 +218,11 @@ def align(snippet: Tokens, snippet_text: str, source_text: str, region: tuple[in
     # normalised tokens align with the first look-alike) and on normalised tokens (finds
     # renamed copies). The better-scoring alignment wins.
     best = None
+    def same_raw(i: int, j: int) -> bool:
+        return snippet.raw[i] == src.raw[j]
+
     for left, right in ((snippet.raw, src.raw), (snippet.norm, src.norm)):
-        blocks = _anchored_blocks(left, right, n, cfg)
+        blocks = _anchored_blocks(left, right, n, cfg, same_raw)
         if blocks:
             stats = _block_stats(snippet, src, blocks, informative)
             if best is None or stats[0] > best[1][0]:
