@@ -8,7 +8,7 @@ benchmark can skip cleanly offline.
 - Debian sources: a private ``deb-src`` list (the host's mirror URI is read from
   ``/etc/apt`` at run time, never hard-coded), ``apt-get source --download-only``, then
   ``dpkg-source -x`` (or plain extraction of the orig and debian tarballs without it).
-- PyPI: ``pip download --no-deps --only-binary :all: NAME==VER``.
+- PyPI: ``pip download --no-deps --only-binary :all: NAME==VER`` (wheels), ``--no-binary :all:`` (sdists).
 - npm: ``npm pack NAME@VER``.
 """
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import glob
 import os
 from pathlib import Path
+import re
 import shutil
 import subprocess
 import sys
@@ -140,8 +141,10 @@ def debian_source_tree(package: str, version: str, cache: Path = CACHE) -> tuple
                                capture_output=True, text=True, timeout=600)
         except subprocess.TimeoutExpired:
             return None, f"{package}={version}: download timed out"
-        if not dsc.is_file():
-            err = (r.stderr.strip().splitlines() or ["no .dsc downloaded"])[-1]
+        if r.returncode != 0 or not dsc.is_file():
+            dsc.unlink(missing_ok=True)  # a .dsc whose tarballs 404 on the mirror would fail dpkg-source forever
+            lines = r.stderr.strip().splitlines() or ["no .dsc downloaded"]
+            err = next((x for x in lines if "404" in x), lines[-1])
             if "404" in r.stderr or "Unable to find a source package" in r.stderr or "Can not find version" in r.stderr:
                 marker.write_text(err)
             return None, f"{package}={version}: skipped ({err[:160]})"
@@ -204,6 +207,26 @@ def pypi_wheel(name: str, version: str, cache: Path = CACHE) -> tuple[Path | Non
                            "--retries", "1", "--timeout", "20", f"{name}=={version}", "-d", str(out)], out)
     w = found()
     return (w, None) if w is not None else (None, f"pypi {name}=={version}: {err or 'no wheel downloaded'}")
+
+
+def pypi_sdist(name: str, version: str, cache: Path = CACHE) -> tuple[Path | None, str | None]:
+    """The sdist of ``name==version`` (``pip download --no-deps --no-binary :all:``), cached in
+    ``cache/pypi-sdist/``. pip prepares the sdist's metadata, which fails for some packages (DESIGN.md).
+    Returns (sdist, None) or (None, why not)."""
+    out = cache / "pypi-sdist"
+    out.mkdir(parents=True, exist_ok=True)
+    norm = re.sub(r"[-_.]+", "_", name).lower()
+
+    def found():
+        return next((p for p in sorted(out.iterdir()) if p.name.endswith((".tar.gz", ".zip"))
+                     and re.sub(r"[-_.]+", "_", p.name.lower()).startswith(f"{norm}_{version.replace('.', '_')}_")), None)
+
+    if (s := found()) is not None:
+        return s, None
+    ok, err = _run_client([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",
+                           "--retries", "1", "--timeout", "20", f"{name}=={version}", "-d", str(out)], out, timeout=600)
+    s = found()
+    return (s, None) if s is not None else (None, f"pypi {name}=={version}: {err or 'no sdist downloaded'}")
 
 
 def npm_tarball(name: str, version: str, cache: Path = CACHE) -> tuple[Path | None, str | None]:

@@ -2,7 +2,7 @@
 """Query cost on the embedded environment index (stdlib + installed distributions, ~1.3 M windows):
 cold ``trace-snippet`` time, warm latency p50/p99, and resident memory per indexed window.
 
-Snippets are 12-line pieces of indexed files (half verbatim, half with three names renamed) and
+Snippets are 12-line pieces of indexed code files in any language (half verbatim, half with three names renamed) and
 12-line pieces of this repository's own code, which is not in the index. Each is traced warm in one
 process; the cold time is a new ``trace-snippet`` process per run. Memory is read from
 ``/proc/self/status`` after the warm queries: ``RssAnon`` is what the process holds itself,
@@ -37,16 +37,19 @@ def status() -> dict:
     return out
 
 
+_COMMENT_STARTS = ("#", "//", "/*", "*")
+
+
 def pieces(index, n: int, rng: random.Random) -> list[tuple[str, str]]:
     """(kind, text): verbatim and renamed pieces of indexed files, and unseen pieces of this repo."""
     out = []
     blobs = rng.sample(range(len(index.blob_ids)), min(len(index.blob_ids), 4 * n))
     for blob in blobs:
         rows = index.files_of(blob)
-        if not rows or not rows[0]["path"].endswith(".py"):
+        if not rows or not rows[0].get("language"):
             continue
         lines = index.blob_text(blob).splitlines()
-        code = [i for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")]
+        code = [i for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith(_COMMENT_STARTS)]
         if len(code) < 30:
             continue
         start = rng.choice(code[:-15])
@@ -77,6 +80,7 @@ def main(argv=None) -> int:
     ap.add_argument("--cold-runs", type=int, default=5)
     ap.add_argument("--index", type=Path, default=None, help="another index (default: the env index)")
     ap.add_argument("--json", type=Path, default=HERE / "results" / "query_footprint.json")
+    ap.add_argument("--save-pieces", type=Path, default=None, help="write the pieces as JSONL (id, kind, text)")
     args = ap.parse_args(argv)
 
     from auditor import api
@@ -90,6 +94,10 @@ def main(argv=None) -> int:
     windows = len(index.windows)
     rng = random.Random(0)
     snippets = pieces(index, args.queries, rng)
+    if args.save_pieces:
+        with atomic_file(args.save_pieces) as fh:
+            for i, (kind, text) in enumerate(snippets):
+                fh.write(json.dumps({"id": f"{kind}-{i}", "kind": kind, "text": text}) + "\n")
     for _, text in snippets[:5]:
         trace(index, text)  # first touches of the index pages and the token cache
     times = {"verbatim": [], "renamed": [], "unseen": []}
