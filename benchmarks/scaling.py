@@ -122,7 +122,9 @@ def auditor_size(slice_path: Path, work: Path, args) -> dict:
         "anon_bytes_per_window": query["anon_bytes_per_window"],
         "anon_bytes_per_window_beyond_start": query["anon_bytes_per_window_beyond_start"],
         "rss_file_bytes": query["rss_bytes"]["RssFile"],
+        "queries": query["queries"], "matched": query["matched"],
         "audit_snippets_per_s": pieces / audit_secs, "audit_snippets": pieces,
+        "audit_rows": sum(1 for _ in open(audit_out / "results.jsonl")),
     }
 
 
@@ -178,7 +180,7 @@ def datasketch_child(index_dir: Path, pieces_path: Path, slice_path: str, cold: 
     size = len(pickle.dumps(lsh, protocol=pickle.HIGHEST_PROTOCOL))
     ms = np.array(lat) * 1000
     mb_s = _datasketch_minhash_speed(slice_path, fp)
-    print(json.dumps({"insert_s": insert_s, "rss_anon_bytes": rss, "anon_bytes_per_window": rss / len(sigs),
+    print(json.dumps({"windows": len(sigs), "insert_s": insert_s, "rss_anon_bytes": rss, "anon_bytes_per_window": rss / len(sigs),
                       "pickle_bytes": size, "warm_ms": {"p50": float(np.percentile(ms, 50)),
                                                          "p99": float(np.percentile(ms, 99))},
                       "minhash_mb_s_per_core": mb_s}))

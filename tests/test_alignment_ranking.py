@@ -248,3 +248,27 @@ def test_a_long_pasted_file_is_traced_in_bounded_time(twin_index):
     result = api.trace_snippet(original * 4, idx)
     assert result.matches and {result.matches[0].source.path} | {c["path"] for c in result.matches[0].also_in} \
         >= {"original_shlex.py"}
+
+
+def test_a_paste_cut_mid_word_counts_its_edge_tokens_but_short_names_do_not():
+    from auditor.fingerprint import tokenize
+    from auditor.matching.verify import same_token
+
+    src = tokenize("int btn_outer_animation = 0x7f01000d; int name = bar(p);", "Java", normalize_literals=False)
+    cut = tokenize("animation = 0x7f01000d; int", "Java", normalize_literals=False)
+    assert same_token(cut, src, 0, 1)  # "animation" is the end of "btn_outer_animation"
+    one = tokenize("e = bar(p);", "Java", normalize_literals=False)
+    assert not same_token(one, src, 0, 6)  # "name" ends with "e", but one letter proves nothing
+    assert not same_token(cut, src, 1, 1)  # only the first and last tokens may be cut
+
+
+def test_extending_a_run_never_cuts_deep_into_a_renamed_copy():
+    from auditor.matching.verify import Block, _extend
+
+    a = [1, 2, 1, 1, 1, 1, 1, 1, 1, 1]  # a copy whose names (1) are all changed: none identical as written
+    block = _extend(Block(0, 0, len(a)), a, list(a), 0, len(a), lambda i, j: False)
+    assert block.size >= len(a) - 4
+    # past the end of a copy, chance matches are not taken in
+    b = a + [1]
+    grown = _extend(Block(0, 0, len(a)), a + [1], b, 0, len(b), lambda i, j: i < len(a))
+    assert grown.size == len(a)

@@ -178,27 +178,38 @@ _COM, _STR, _NUM_G, _ID_G, _OP = 1, 2, 3, 4, 5
 assert all(rx.groupindex == {"com": 1, "str": 2, "num": 3, "id": 4, "op": 5} for rx in _SCANNERS.values())
 
 
-# Strings that hold code: Python's f-strings (``f"{name!r}"``) and the ``${expr}``/``$name``
-# of JavaScript templates, Kotlin, PHP and shell. A renamed copy renames the names inside
+# Strings that hold code: Python's f-strings (``f"{name!r}"``), JavaScript's templates
+# (`` `${expr}` ``), the double-quoted strings of shell, Perl, PHP, Kotlin, Dart and Groovy
+# (``"$name"``, ``"${expr}"``) and Ruby's ``"#{expr}"``. A renamed copy renames the names inside
 # them too, so with identifiers normalised those names are normalised as well.
-_PY_FIELD = re.compile(r"\{[^{}]*\}")
-_DOLLAR_FIELD = re.compile(r"\$\{[^{}]*\}|\$[^\W\d]\w*")
+_PY_FIELD = re.compile(r"\{\{|\}\}|\{[^{}]*\}")
+_DOLLAR_FIELD = re.compile(r"\$\{[^{}]*\}|\$[^\W\d]\w*|#\{[^{}]*\}")
 _NAME = re.compile(r"[^\W\d]\w*")
+_DOUBLE_QUOTE_INTERPOLATES = frozenset({"Shell", "Perl", "Ruby", "PHP", "Kotlin", "Dart", "Groovy", "Crystal",
+                                        "Elixir", "Tcl", "PowerShell"})
 
 
-def _interpolated(tok: str, family: str) -> str | None:
+def _py_field(m: re.Match) -> str:
+    field = m.group(0)
+    if field in ("{{", "}}"):  # escaped braces are text
+        return field
+    # the expression, not its conversion or format spec (``{value!r:>10}``)
+    cut = min((k for k in (field.find("!"), field.find(":")) if k > 0), default=len(field) - 1)
+    return "{" + _NAME.sub("I", field[1:cut]) + field[cut:]
+
+
+def _interpolated(tok: str, family: str, language: str | None) -> str | None:
     """``tok`` with the names in its interpolated fields replaced by ``I``, or None when it
-    has none."""
+    cannot hold any."""
     if family == "python":
         quote = min((i for i in (tok.find('"'), tok.find("'")) if i >= 0), default=0)
         if "f" not in tok[:quote].lower() or "{" not in tok:
             return None
-        fields = _PY_FIELD
-    elif "$" in tok and family != "dash":
-        fields = _DOLLAR_FIELD
-    else:
-        return None
-    return fields.sub(lambda m: _NAME.sub("I", m.group(0)), tok)
+        return _PY_FIELD.sub(_py_field, tok)
+    if tok[:1] == "`" or (tok[:1] == '"' and language in _DOUBLE_QUOTE_INTERPOLATES):
+        if "$" in tok or "#{" in tok:
+            return _DOLLAR_FIELD.sub(lambda m: m.group(0)[:1] + _NAME.sub("I", m.group(0)[1:]), tok)
+    return None
 
 
 def tokenize(text: str, language: str | None = None, *, normalize_identifiers: bool = True,
@@ -234,7 +245,7 @@ def tokenize(text: str, language: str | None = None, *, normalize_identifiers: b
             add_norm(tok)
             add_kind(PUNCT)
         elif g == _STR:
-            add_norm(string or (ident and _interpolated(tok, family)) or tok)
+            add_norm(string or (ident and _interpolated(tok, family, language)) or tok)
             add_kind(STRING)
         else:
             add_norm(number or tok)

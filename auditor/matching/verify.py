@@ -133,22 +133,28 @@ def _anchored_blocks(left: list[str], right: list[str], n: int, cfg: VerifyConfi
     return _main_chain(before + [anchor] + after, max(32, n // 8))
 
 
+_EDGE_TRIM = 2  # chance matches an LCS run may carry at each end
+
+
 def _extend(block: Block, a: list[int], b: list[int], lo: int, hi: int, same_raw) -> Block:
-    """``block`` grown in both directions while the tokens on its diagonal stay equal, then
-    trimmed at each end to a token that is identical as written: past the end of a copy an
-    ``I`` equals an ``I`` by chance (the LCS takes such tokens too), and a renamed copy's
-    edge is one of its names either way."""
-    start_a, start_b, end_a = block.a, block.b, block.a + block.size
-    while start_a > 0 and start_b > lo and a[start_a - 1] == b[start_b - 1]:
-        start_a, start_b = start_a - 1, start_b - 1
-    while end_a < len(a) and start_b + (end_a - start_a) < hi and a[end_a] == b[start_b + end_a - start_a]:
-        end_a += 1
-    shift = start_b - start_a
-    while end_a - start_a > 1 and not same_raw(start_a, start_a + shift):
-        start_a += 1
-    while end_a - start_a > 1 and not same_raw(end_a - 1, end_a - 1 + shift):
-        end_a -= 1
-    return Block(start_a, start_a + shift, end_a - start_a)
+    """``block`` grown in both directions while the tokens on its diagonal stay equal, then cut
+    back at each end to a token that is identical as written: past the end of a copy an ``I``
+    equals an ``I`` by chance, and the LCS run itself may end in such a token. The grown parts
+    are cut back as far as needed; the run itself by at most ``_EDGE_TRIM`` tokens, so a copy
+    whose names are all changed (Haskell's ``foo = bar alpha beta``) keeps its run."""
+    shift = block.b - block.a
+    start, end = block.a, block.a + block.size
+    while start > 0 and start - 1 + shift >= lo and a[start - 1] == b[start - 1 + shift]:
+        start -= 1
+    while end < len(a) and end + shift < hi and a[end] == b[end + shift]:
+        end += 1
+    floor = min(block.a + _EDGE_TRIM, block.a + block.size - 1)
+    while start < floor and not same_raw(start, start + shift):
+        start += 1
+    ceiling = max(block.a + block.size - _EDGE_TRIM, start + 1)
+    while end > ceiling and not same_raw(end - 1, end - 1 + shift):
+        end -= 1
+    return Block(start, start + shift, end - start)
 
 
 def _main_chain(blocks: list[Block], max_gap: int) -> list[Block]:
@@ -170,6 +176,19 @@ def _main_chain(blocks: list[Block], max_gap: int) -> list[Block]:
     return blocks[first: last + 1]
 
 
+def same_token(snippet: Tokens, src: Tokens, i: int, j: int) -> bool:
+    """Whether snippet token ``i`` is source token ``j`` as written. A paste cut mid-word starts
+    with the end of a name and may stop at the start of one (``animation = 0x7f01000d; ... =
+    0x7f010``): a first or last name or number of at least 3 characters that is the end or the
+    start of its source token counts as copied too."""
+    mine, theirs = snippet.raw[i], src.raw[j]
+    if mine == theirs:
+        return True
+    if len(mine) < 3 or len(mine) >= len(theirs) or snippet.kinds[i] not in (IDENT, NUMBER):
+        return False
+    return (i == 0 and theirs.endswith(mine)) or (i == len(snippet) - 1 and theirs.startswith(mine))
+
+
 def _block_stats(snippet: Tokens, src: Tokens, blocks: list[Block], informative: np.ndarray):
     """(fit: how much of the snippet aligns, identical tokens counting double; score: the
     fit with the source's extra tokens inside the span counted against it; per-token
@@ -178,13 +197,7 @@ def _block_stats(snippet: Tokens, src: Tokens, blocks: list[Block], informative:
     n = len(snippet)
     s_idx = np.concatenate([np.arange(b.a, b.a + b.size) for b in blocks])
     t_idx = np.concatenate([np.arange(b.b, b.b + b.size) for b in blocks])
-    # A paste cut mid-word starts with the end of a name and may stop at the start of one
-    # (``_outer_animation = 0x7f01000d; ... = 0x7f010``): those edge tokens are copied too.
-    last = n - 1
-    same = np.array([snippet.raw[i] == src.raw[j]
-                     or (i == 0 and src.raw[j].endswith(snippet.raw[i]))
-                     or (i == last and src.raw[j].startswith(snippet.raw[i]))
-                     for i, j in zip(s_idx.tolist(), t_idx.tolist())])
+    same = np.array([same_token(snippet, src, i, j) for i, j in zip(s_idx.tolist(), t_idx.tolist())])
     named = np.isin(snippet.kinds[s_idx], (IDENT, STRING, NUMBER))
     aligned = len(s_idx)
     identity = float(same[named].mean()) if named.any() else 1.0
@@ -219,7 +232,7 @@ def align(snippet: Tokens, snippet_text: str, source_text: str, region: tuple[in
     # renamed copies). The better-scoring alignment wins.
     best = None
     def same_raw(i: int, j: int) -> bool:
-        return snippet.raw[i] == src.raw[j]
+        return same_token(snippet, src, i, j)
 
     for left, right in ((snippet.raw, src.raw), (snippet.norm, src.norm)):
         blocks = _anchored_blocks(left, right, n, cfg, same_raw)
