@@ -155,9 +155,14 @@ class Index:
             keys = self.band_keys[b]
             lo = np.searchsorted(keys, qkeys[b], side="left")
             hi = np.searchsorted(keys, qkeys[b], side="right")
-            for q in np.flatnonzero((hi > lo) & (hi - lo <= MAX_POSTINGS)):
-                ids = np.asarray(self.band_windows[b, lo[q]:hi[q]], dtype=np.int64)
-                found.append(ids * len(signatures) + q)
+            qs = np.flatnonzero((hi > lo) & (hi - lo <= MAX_POSTINGS))
+            if not len(qs):
+                continue
+            # every posting of every matched query key, gathered in one indexing operation
+            counts = (hi - lo)[qs]
+            starts = np.repeat(lo[qs] - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+            ids = np.asarray(self.band_windows[b][starts], dtype=np.int64)
+            found.append(ids * len(signatures) + np.repeat(qs, counts))
         if not found:
             return []
         pairs, hits = np.unique(np.concatenate(found), return_counts=True)
@@ -175,22 +180,24 @@ class Index:
         q_size = query_sizes[query_ids]
         w_size = float(self.config.fingerprint.window)
         containment = np.minimum(1.0, jac * (q_size + w_size) / ((1.0 + jac) * q_size))
-        blobs = np.asarray(self.windows[window_ids, 0], dtype=np.int64)
-        best: dict[int, float] = {}
-        wins: dict[int, list] = {}
-        for blob, w, c in zip(blobs.tolist(), window_ids.tolist(), containment.tolist()):
-            if c < min_containment:
-                continue
-            if c > best.get(blob, -1.0):
-                best[blob] = c
-            wins.setdefault(blob, []).append((c, w))
-        if not best:
+        keep = containment >= min_containment
+        if not keep.any():
             return []
+        blobs = np.asarray(self.windows[window_ids[keep], 0], dtype=np.int64)
+        wins, conts = window_ids[keep], containment[keep]
+        # group by blob; within a blob the best (containment, window) first
+        order = np.lexsort((-wins, -conts, blobs))
+        blobs, wins, conts = blobs[order], wins[order], conts[order]
+        first = np.flatnonzero(np.r_[True, blobs[1:] != blobs[:-1]])
+        last = np.r_[first[1:], len(blobs)]
+        best = conts[first]
         # Far weaker than the best candidate means shared idioms, not a copy: skip them.
-        floor = max(min_containment, relative_floor * max(best.values()))
-        ranked = sorted((b for b in best if best[b] >= floor), key=lambda k: (-best[k], k))[:limit]
-        return [Candidate(b, round(best[b], 4), max(wins[b])[1], tuple(sorted(w for _, w in wins[b])))
-                for b in ranked]
+        floor = max(min_containment, relative_floor * float(best.max()))
+        chosen = np.flatnonzero(best >= floor)
+        chosen = chosen[np.lexsort((blobs[first[chosen]], -best[chosen]))][:limit]
+        return [Candidate(int(blobs[first[g]]), round(float(best[g]), 4), int(wins[first[g]]),
+                          tuple(np.sort(wins[first[g]:last[g]]).tolist()))
+                for g in chosen.tolist()]
 
     def region(self, blob: int, windows, near: int, widen: int) -> tuple[int, int]:
         """Char span worth aligning: the collided windows close to window ``near``, widened

@@ -229,12 +229,16 @@ def align(snippet: Tokens, snippet_text: str, source_text: str, region: tuple[in
     src.ends += r0
     # Align twice: on raw tokens (finds the exact copy in repetitive, templated code, where
     # normalised tokens align with the first look-alike) and on normalised tokens (finds
-    # renamed copies). The better-scoring alignment wins.
+    # renamed copies). The better-scoring alignment wins; when the raw one already aligns
+    # every token as written, the normalised one cannot do better and is skipped.
     best = None
+
     def same_raw(i: int, j: int) -> bool:
         return same_token(snippet, src, i, j)
 
     for left, right in ((snippet.raw, src.raw), (snippet.norm, src.norm)):
+        if best is not None and best[1][0] >= 1.0:
+            break
         blocks = _anchored_blocks(left, right, n, cfg, same_raw)
         if blocks:
             stats = _block_stats(snippet, src, blocks, informative)
