@@ -99,12 +99,15 @@ def render(result: TraceResult, fmt: str = "text") -> str:
 
 
 def audit(queries: str | os.PathLike, out_dir: str | os.PathLike, index=None, *, id_column: str = "id",
-          text_column: str = "text", top_k: int = 5, show_progress: bool = True) -> dict:
-    """Trace every row of a JSONL/parquet file; write results.jsonl and results.parquet. Returns counts."""
-    from .audit import run_audit
+          text_column: str = "text", model_column: str | None = None, prompt_column: str | None = None,
+          license_answer_column: str | None = None, top_k: int = 5, workers: int | None = None,
+          show_progress: bool = True) -> dict:
+    """Trace every row of a JSONL/CSV/parquet file, on ``workers`` processes (default: every core),
+    resumably; write results.jsonl, results.parquet, summary.json and summary.md. Returns counts."""
+    from .audit import Columns, run_audit
     from .index.reader import Index
 
     if not isinstance(index, Index):
         index = open_index(index, show_progress=show_progress)
-    return run_audit(queries, out_dir, index, id_column=id_column, text_column=text_column, top_k=top_k,
-                     show_progress=show_progress)
+    return run_audit(queries, out_dir, index, columns=Columns(id_column, text_column, model_column, prompt_column, license_answer_column), top_k=top_k,
+                     workers=workers, show_progress=show_progress)

@@ -1,119 +1,324 @@
-"""Batch audit: trace every generation of a JSONL or parquet file against one index.
+"""Batch audit: trace every generation of a JSONL, CSV or parquet file against one index.
 
-Writes ``results.jsonl`` (one trace JSON per input, with its ``id``) and
-``results.parquet`` (one flat row per input, for SQL and pandas), each atomically.
+The run is sharded and resumable. The inputs are first copied, with only the columns the audit
+reads, to ``OUTDIR/.audit/input.parquet``: one row group per shard of ``SHARD_ROWS``
+generations. Each shard is traced in a worker process (:class:`auditor.pipeline.LocalExecutor`)
+and written atomically to ``OUTDIR/.audit/part-NNNNNN.jsonl``; a shard whose part exists is done.
+So an audit that is interrupted, or killed, carries on where it stopped when run again with the
+same inputs and options, without redoing or losing finished shards. At the end the parts are
+merged, in input order, into ``results.jsonl`` (one trace JSON per generation),
+``results.parquet`` (one flat row per generation and match) and ``summary.json``/``summary.md``
+(:mod:`auditor.report.summary`), each written atomically.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Iterator
 
 from .atomic import atomic_file
 from .errors import AuditorError
-from .matching.trace import trace
 from .progress import progress_bar
-from .report.json_report import trace_dict
+
+SHARD_ROWS = 64
+STATE = ".audit"
+FLAT_COLUMNS = (
+    ("row", "int64"), ("id", "string"), ("model", "string"), ("error", "string"), ("verdict", "string"), ("rank", "int64"),
+    ("match_verdict", "string"), ("score", "float64"), ("coverage", "float64"), ("identity", "float64"),
+    ("repo_name", "string"), ("path", "string"), ("blob_id", "string"), ("license", "string"),
+    ("license_category", "string"), ("attribution_required", "bool"), ("attribution_present", "bool"),
+    ("attribution_wrong_license", "bool"), ("in_prompt", "bool"), ("license_answer", "string"),
+    ("license_answer_correct", "bool"),
+)
 
 
-def read_queries(path: str | os.PathLike, id_column: str, text_column: str) -> tuple[int, Iterator[tuple[str, object]]]:
-    """(row count, iterator of (id, text)) from a .jsonl/.json or .parquet file."""
+@dataclass(frozen=True)
+class Columns:
+    id: str = "id"
+    text: str = "text"
+    model: str | None = None
+    prompt: str | None = None  # what the model was given: a match already in it is not the model's copy
+    license_answer: str | None = None  # the model's own answer when asked for the licence
+
+    def optional(self) -> dict[str, str]:
+        return {k: v for k, v in (("model", self.model), ("prompt", self.prompt),
+                                  ("license_answer", self.license_answer)) if v}
+
+
+def read_table(path: str | os.PathLike, columns: Columns):
+    """The generations as a pyarrow table with columns ``id``, ``text`` and ``model`` (strings)."""
+    import pyarrow as pa
+
+    wanted = [columns.id, columns.text, *columns.optional().values()]
+    spec = str(path)
     path = Path(path)
-    if not path.is_file():
-        raise AuditorError(f"no queries file at {path}")
     name = path.name.lower()
-    if name.endswith(".parquet"):
-        import pyarrow.parquet as pq
+    try:
+        if spec.startswith("hf:") or path.is_dir():
+            table = _dataset_table(spec, path)
+            _check_columns(path, table.column_names, wanted)
+        elif not path.is_file():
+            raise AuditorError(f"no queries file at {path}")
+        elif name.endswith(".parquet"):
+            import pyarrow.parquet as pq
+
+            schema = pq.read_schema(path)
+            _check_columns(path, schema.names, wanted)
+            table = pq.read_table(path, columns=wanted)
+        elif name.endswith(".csv"):
+            import pyarrow.csv as pcsv
+
+            table = pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(strings_can_be_null=False))
+            _check_columns(path, table.column_names, wanted)
+        elif name.endswith((".jsonl", ".json", ".ndjson")):
+            records = _json_lines(path)
+            if records:
+                _check_columns(path, list(records[0]), wanted)
+            table = pa.Table.from_pylist([{c: r.get(c) for c in wanted} for r in records])
+        else:
+            raise AuditorError(f"{path}: queries must be .jsonl, .csv, .parquet, a dataset saved by `datasets` "
+                               "or hf:owner/name[:config][@split]")
+    except (pa.ArrowInvalid, OSError) as e:
+        raise AuditorError(f"{path} is not readable as a table ({' '.join(str(e).split())[:200]})") from None
+    n = table.num_rows
+    ids = table.column(columns.id).to_pylist() if n else []
+    texts = table.column(columns.text).to_pylist() if n else []
+    out = {"id": [str(i) if i is not None else str(k) for k, i in enumerate(ids)],
+           "text": [t if isinstance(t, str) else None for t in texts]}
+    for name in ("model", "prompt", "license_answer"):
+        column = columns.optional().get(name)
+        values = table.column(column).to_pylist() if column and n else [None] * n
+        out[name] = [None if v is None else str(v) for v in values]
+    return pa.table(out, schema=pa.schema([(k, pa.string()) for k in out]))
+
+
+def _dataset_table(spec: str, path: Path):
+    """A ``datasets`` dataset as a pyarrow table: saved to disk (``save_to_disk``), or a hub id
+    (online only). A dataset dict must have one split, or a ``train`` split."""
+    from .corpus.hub import _translate, offline_reason, parse_hub_spec, unreachable
+    from .corpus.tables import is_saved_dataset
+
+    if spec.startswith("hf:"):
+        hub = parse_hub_spec(spec)
+        if (reason := offline_reason()) is not None:
+            raise unreachable(hub, reason)
+        import datasets
 
         try:
-            pf = pq.ParquetFile(path)
-        except Exception as e:
-            raise AuditorError(f"{path} is not a readable parquet file ({e.__class__.__name__})") from None
-        cols = pf.schema_arrow.names
-        _check_columns(path, cols, id_column, text_column)
+            ds = datasets.load_dataset(hub.name, hub.config, split=hub.split)
+        except (OSError, ValueError, RuntimeError) as e:
+            raise _translate(hub, e) from None
+    else:
+        if not is_saved_dataset(path):
+            raise AuditorError(f"{path} is a directory but not a dataset saved by `datasets` (save_to_disk)")
+        import datasets
 
-        def rows():
-            for batch in pf.iter_batches(columns=[id_column, text_column], batch_size=1024):
-                d = batch.to_pydict()
-                yield from zip(d[id_column], d[text_column])
+        ds = datasets.load_from_disk(str(path))
+        if isinstance(ds, datasets.DatasetDict):
+            splits = list(ds)
+            if len(splits) != 1 and "train" not in splits:
+                raise AuditorError(f"{path} holds the splits {', '.join(splits)}: save the one to audit on its own")
+            ds = ds[splits[0] if len(splits) == 1 else "train"]
+    return ds.with_format("arrow")[:]
 
-        return pf.metadata.num_rows, rows()
-    if name.endswith((".jsonl", ".json", ".ndjson")):
-        lines = [ln for ln in path.read_text("utf-8", errors="replace").splitlines() if ln.strip()]
-        records = []
-        for i, ln in enumerate(lines, 1):
+
+def _input_digest(queries) -> str:
+    """What identifies the inputs of a resumable audit: a file's bytes, a saved dataset's files,
+    or a hub id."""
+    digest = hashlib.sha256()
+    spec, path = str(queries), Path(queries)
+    if spec.startswith("hf:"):
+        digest.update(spec.encode())
+    elif path.is_dir():
+        for f in sorted(p for p in path.rglob("*") if p.is_file()):
+            st = f.stat()
+            digest.update(f"{f.relative_to(path)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    else:
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _json_lines(path: Path) -> list[dict]:
+    records = []
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for i, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
             try:
-                rec = json.loads(ln)
+                rec = json.loads(line)
             except json.JSONDecodeError as e:
                 raise AuditorError(f"{path}:{i}: not valid JSON ({e.msg})") from None
             if not isinstance(rec, dict):
                 raise AuditorError(f"{path}:{i}: each line must be a JSON object")
             records.append(rec)
-        if records:
-            _check_columns(path, list(records[0]), id_column, text_column)
-        return len(records), ((r.get(id_column, i), r.get(text_column)) for i, r in enumerate(records))
-    raise AuditorError(f"{path}: queries must be .jsonl or .parquet")
+    return records
 
 
-def _check_columns(path: Path, cols: list[str], id_column: str, text_column: str) -> None:
-    missing = [c for c in (id_column, text_column) if c not in cols]
+def _check_columns(path: Path, cols: list[str], wanted: list[str]) -> None:
+    missing = [c for c in wanted if c not in cols]
     if missing:
         raise AuditorError(f"{path} has no column {', '.join(map(repr, missing))} (columns: {', '.join(cols)}); "
-                           "use --id-column/--text-column")
+                           "use --id-column/--text-column/--model-column")
 
 
-def _flat(qid: str, d: dict | None, error: str | None) -> dict:
-    top = (d or {}).get("matches", [{}])
-    top = top[0] if top else {}
-    src = top.get("source", {})
-    att = (d or {}).get("attribution", {})
-    return {
-        "id": qid, "error": error, "verdict": (d or {}).get("verdict"),
-        "matches": len((d or {}).get("matches", [])), "score": top.get("score"), "coverage": top.get("coverage"),
-        "repo_name": src.get("repo_name"), "path": src.get("path"), "blob_id": src.get("blob_id"),
-        "license": src.get("license"), "license_category": src.get("license_category"),
-        "attribution_required": att.get("required"), "attribution_present": att.get("present_in_snippet"),
-        "attribution_wrong_license": att.get("wrong_license"),
-    }
+def flat_rows(row: int, gen: dict, d: dict | None, error: str | None) -> list[dict]:
+    """One row per match (one row with empty match columns when there is none); ``row`` is the
+    generation's position in the input, ``gen`` its prepared input row."""
+    d = d or {}
+    att = d.get("attribution") or {}
+    answer = gen.get("license_answer")
+    base = {"row": row, "id": gen["id"], "model": gen.get("model"), "error": error, "verdict": d.get("verdict"),
+            "attribution_required": att.get("required"), "attribution_present": att.get("present_in_snippet"),
+            "attribution_wrong_license": att.get("wrong_license"), "license_answer": answer}
+    rows = []
+    for m in d.get("matches") or [{}]:
+        src = m.get("source", {})
+        rows.append({**base, "rank": m.get("rank"), "match_verdict": m.get("verdict"), "score": m.get("score"),
+                     "coverage": m.get("coverage"), "identity": m.get("identity"),
+                     "repo_name": src.get("repo_name"), "path": src.get("path"), "blob_id": src.get("blob_id"),
+                     "license": src.get("license"), "license_category": src.get("license_category"),
+                     "in_prompt": in_prompt(gen["text"], m, gen["prompt"]) if m and gen.get("prompt") else None,
+                     "license_answer_correct": answer_names(answer, src.get("license")) if m and answer else None})
+    return rows
 
 
-def run_audit(queries, out_dir, index, *, id_column="id", text_column="text", top_k=5, show_progress=True) -> dict:
-    total, rows = read_queries(queries, id_column, text_column)
+def _lines(text: str) -> list[str]:
+    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+
+
+def in_prompt(text: str, match: dict, prompt: str) -> bool:
+    """Whether the generation's copied lines were already in the prompt (at least 80% of the
+    non-blank lines the match covers, whitespace ignored): the model echoed its input."""
+    a, b = match.get("snippet_lines") or (1, 0)
+    copied = _lines("\n".join(text.splitlines()[a - 1: b]))
+    given = set(_lines(prompt))
+    return bool(copied) and sum(line in given for line in copied) >= 0.8 * len(copied)
+
+
+def answer_names(answer: str, license: str | None) -> bool | None:
+    """Whether the model's licence answer names the source's licence (read as a licence line,
+    so "MIT", "GPLv3" and "Apache License 2.0" all count); None when the licence is unknown."""
+    from .attribution.snippet import satisfied, scan_snippet
+    from .licensing.spdx import expression_tree
+
+    if not license:
+        return None
+    return satisfied(expression_tree(license), scan_snippet("License: " + answer).licenses)
+
+
+_INDEXES: dict[tuple[int, str], object] = {}
+
+
+@dataclass(frozen=True)
+class AuditStep:
+    """Trace the generations of one row group of the prepared input; write its part atomically."""
+
+    state: str
+    index_path: str
+    top_k: int
+
+    def part(self, rank: int) -> Path:
+        return Path(self.state) / f"part-{rank:06d}.jsonl"
+
+    def done(self, rank: int) -> bool:
+        return self.part(rank).is_file()
+
+    def run(self, rank: int, world_size: int) -> int:
+        import pyarrow.parquet as pq
+
+        from .index.reader import Index
+        from .matching.trace import trace
+        from .report.json_report import trace_dict
+
+        key = (os.getpid(), self.index_path)  # one Index per process: its file handles are not shared
+        if key not in _INDEXES:
+            _INDEXES[key] = Index(self.index_path)
+        index = _INDEXES[key]
+        rows = pq.ParquetFile(Path(self.state) / "input.parquet").read_row_group(rank).to_pylist()
+        with atomic_file(self.part(rank), "w", encoding="utf-8") as fh:
+            for k, row in enumerate(rows):
+                d, error = None, None
+                try:
+                    if row["text"] is None:
+                        raise AuditorError("the text column is not text")
+                    d = trace_dict(trace(index, row["text"], top_k=self.top_k))
+                except AuditorError as e:
+                    error = str(e)
+                result = {"id": row["id"], **({"model": row["model"]} if row["model"] is not None else {}),
+                          **(d or {"error": error})}
+                flat = flat_rows(rank * SHARD_ROWS + k, row, d, error)
+                fh.write(json.dumps({"result": result, "flat": flat}, ensure_ascii=False) + "\n")
+        return len(rows)
+
+
+def _prepare(queries, out_dir: Path, columns: Columns, index_id: str, top_k: int) -> tuple[Path, int, int]:
+    """Write (or reuse) the prepared input and its manifest; (state dir, rows, shards)."""
+    import pyarrow.parquet as pq
+
+    state = out_dir / STATE
+    if not str(queries).startswith("hf:") and not Path(queries).exists():
+        raise AuditorError(f"no queries file at {queries}")
+    manifest = {"schema": "auditor.audit-state/1", "input_sha256": _input_digest(queries), "index": index_id,
+                "columns": [columns.id, columns.text, columns.optional()], "top_k": top_k, "shard_rows": SHARD_ROWS}
+    manifest_path = state / "manifest.json"
+    if manifest_path.is_file():
+        try:
+            old = json.loads(manifest_path.read_text())
+        except ValueError:
+            old = None
+        if old != manifest:
+            raise AuditorError(f"{out_dir} holds an audit of other inputs or options: give a new --out, "
+                               "or delete it to start again")
+        meta = pq.ParquetFile(state / "input.parquet").metadata
+        return state, meta.num_rows, meta.num_row_groups
+    table = read_table(queries, columns)
+    state.mkdir(parents=True, exist_ok=True)
+    with atomic_file(state / "input.parquet", "wb") as fh:
+        pq.write_table(table, fh, row_group_size=SHARD_ROWS)
+    with atomic_file(manifest_path, "w") as fh:
+        fh.write(json.dumps(manifest, indent=2) + "\n")
+    return state, table.num_rows, pq.ParquetFile(state / "input.parquet").metadata.num_row_groups
+
+
+def run_audit(queries, out_dir, index, *, columns: Columns = Columns(), top_k: int = 5, workers: int | None = None,
+              show_progress: bool = True) -> dict:
+    from .pipeline import LocalExecutor
+    from .report.summary import summarize, write_summary
+
     out_dir = Path(out_dir)
-    flat: list[dict] = []
-    counts = {"inputs": 0, "errors": 0, "matched": 0}
-    with atomic_file(out_dir / "results.jsonl", "w", encoding="utf-8") as fh, \
-            progress_bar("auditing", total=total, enabled=show_progress, unit="snippets") as bar:
-        for qid, text in rows:
-            qid = str(qid)
-            counts["inputs"] += 1
-            d, error = None, None
-            try:
-                if not isinstance(text, str):
-                    raise AuditorError(f"{text_column!r} is not text")
-                d = trace_dict(trace(index, text, top_k=top_k))
-            except AuditorError as e:
-                error = str(e)
-                counts["errors"] += 1
-            if d and d["verdict"] != "none":
-                counts["matched"] += 1
-            fh.write(json.dumps({"id": qid, **(d or {"error": error})}, ensure_ascii=False) + "\n")
-            flat.append(_flat(qid, d, error))
-            bar.advance(1, len(text) if isinstance(text, str) else 0)
+    state, total, shards = _prepare(queries, out_dir, columns, index.id, top_k)
+    step = AuditStep(str(state), str(index.path), top_k)
+    done_rows = sum(len(_read_part(step.part(r))) for r in range(shards) if step.done(r))
+    with progress_bar("auditing", total=total, enabled=show_progress, unit="snippets") as bar:
+        bar.advance(done_rows)
+        LocalExecutor(workers).run(step, shards, on_done=lambda rank, n: bar.advance(n))
+    results, flat = [], []
+    for rank in range(shards):
+        for rec in _read_part(step.part(rank)):
+            results.append(rec["result"])
+            flat.extend(rec["flat"])
+    with atomic_file(out_dir / "results.jsonl", "w", encoding="utf-8") as fh:
+        for r in results:
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
     _write_parquet(out_dir / "results.parquet", flat)
-    return counts
+    summary = summarize(flat, index.describe())
+    write_summary(out_dir, summary, flat)
+    return {"inputs": summary["outputs"], "errors": summary["errors"], "matched": summary["matched"]}
+
+
+def _read_part(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
 
 
 def _write_parquet(path: Path, rows: list[dict]) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = pa.schema([("id", pa.string()), ("error", pa.string()), ("verdict", pa.string()),
-                        ("matches", pa.int64()), ("score", pa.float64()), ("coverage", pa.float64()),
-                        ("repo_name", pa.string()), ("path", pa.string()), ("blob_id", pa.string()),
-                        ("license", pa.string()), ("license_category", pa.string()),
-                        ("attribution_required", pa.bool_()), ("attribution_present", pa.bool_()),
-                        ("attribution_wrong_license", pa.bool_())])
+    schema = pa.schema([(name, getattr(pa, kind if kind != "bool" else "bool_")()) for name, kind in FLAT_COLUMNS])
     with atomic_file(path, "wb") as fh:
         pq.write_table(pa.Table.from_pylist(rows, schema=schema), fh, compression="zstd")

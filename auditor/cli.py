@@ -182,23 +182,42 @@ def index_env(rebuild, quiet):
     click.echo(str(api.ensure_env_index(show_progress=not quiet, rebuild=rebuild)))
 
 
-@cli.command("audit", help="""Trace every generation in QUERIES (a .jsonl or .parquet file) against an index.
+@cli.command("audit", help="""Trace every generation in QUERIES against an index.
 
-Writes OUTDIR/results.jsonl (one trace JSON per input, with its id) and
-OUTDIR/results.parquet (one flat row per input). A row that cannot be traced
-(empty text, binary) is recorded with an error and the audit goes on.""")
-@click.argument("queries", type=click.Path(dir_okay=False))
+QUERIES is a .jsonl, .csv or .parquet file, a dataset saved by `datasets`
+(save_to_disk), or hf:owner/name[:config][@split] (online only).
+
+Writes OUTDIR/results.jsonl (one trace JSON per generation, with its id),
+OUTDIR/results.parquet (one flat row per generation and match, for SQL and
+pandas), OUTDIR/summary.json and OUTDIR/summary.md (match rates by verdict,
+licence category, licence, model; missing attributions; top source
+repositories). A row that cannot be traced (empty text, binary) is recorded
+with an error and the audit goes on.
+
+The work is split into shards of 64 generations run on every core. It is
+resumable: run the same command again after an interruption (Ctrl-C, a crash,
+kill -9) and only the missing shards are traced.""")
+@click.argument("queries")
 @index_option
 @click.option("--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False), help="Output directory.")
 @click.option("--id-column", default="id", show_default=True, help="Column holding each generation's id.")
 @click.option("--text-column", default="text", show_default=True, help="Column holding the generated code.")
+@click.option("--model-column", default=None, help="Column naming the model of each generation (per-model figures).")
+@click.option("--prompt-column", default=None,
+              help="Column holding the prompt: a copy already in the prompt is reported apart, not as the model's.")
+@click.option("--license-answer-column", default=None,
+              help="Column holding the model's own answer when asked for the licence (licence accuracy).")
 @click.option("--top-k", "-k", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option("--workers", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores).")
 @quiet_option
 @_errors_to_exit
-def audit_cmd(queries, index_dir, out_dir, id_column, text_column, top_k, quiet):
+def audit_cmd(queries, index_dir, out_dir, id_column, text_column, model_column, prompt_column,
+              license_answer_column, top_k, workers, quiet):
     from . import api
 
-    counts = api.audit(queries, out_dir, index_dir, id_column=id_column, text_column=text_column, top_k=top_k,
+    counts = api.audit(queries, out_dir, index_dir, id_column=id_column, text_column=text_column,
+                       model_column=model_column, prompt_column=prompt_column,
+                       license_answer_column=license_answer_column, top_k=top_k, workers=workers,
                        show_progress=not quiet)
     click.echo(json.dumps({"out": out_dir, **counts}))
 

@@ -113,8 +113,12 @@ def test_audit_writes_results(stdlib_index, tmp_path):
     assert lines[0]["verdict"] == "verbatim" and lines[1]["verdict"] == "none" and "empty" in lines[2]["error"]
     table = pq.read_table(out / "results.parquet").to_pylist()
     assert table[0]["path"] == "json/decoder.py" and table[0]["verdict"] == "verbatim"
+    # the same output directory with other options is refused, not mixed
+    assert "holds an audit of other inputs or options" in one_line_error(
+        run([str(BIN / "auditor"), "audit", str(queries), "--index", str(stdlib_index), "--out", str(out),
+             "--id-column", "task", "--text-column", "code", "-k", "2"]))
     assert "no column 'id', 'text'" in one_line_error(
-        run([str(BIN / "auditor"), "audit", str(queries), "--index", str(stdlib_index), "--out", str(out)]))
+        run([str(BIN / "auditor"), "audit", str(queries), "--index", str(stdlib_index), "--out", str(tmp_path / "o2")]))
 
 
 def test_python_dash_m_and_help():
