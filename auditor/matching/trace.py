@@ -94,7 +94,9 @@ def _trace(index: Index, text: str, top_k: int, language: str | None, vcfg: Veri
 
     lsh = lsh_candidates(index, toks, vcfg)
     found: list[tuple] = []
-    for cand, source_text, files in ranked_candidates(index, toks, vcfg, lsh):
+    for tried, (cand, source_text, files) in enumerate(ranked_candidates(index, toks, vcfg, lsh)):
+        if not found and tried >= vcfg.give_up:
+            break  # none of the best-ranked candidates holds the snippet: the rest rank lower still
         widen = len(toks) // fp.stride + 1
         region = index.region(cand.blob, cand.windows, cand.best_window, widen)
         al = align(toks, text, source_text, region, files[0].get("language"), fp.normalize_identifiers,
