@@ -22,9 +22,10 @@ def _run_one(args) -> tuple[int, int]:
 
 
 class LocalExecutor:
-    """``workers`` processes (default: every core). Workers are forked where the platform allows,
-    so an index opened by mmap in the parent is shared, not copied; elsewhere they are spawned
-    and each step opens what it needs itself."""
+    """``workers`` processes (default: every core), started through a fork server where the
+    platform has one (else spawned): never forked from this process, whose progress bar runs a
+    thread, and a fork taken while another thread holds a lock can deadlock the child. Each worker
+    opens what its step needs itself (an index opens by mmap, so the pages are shared anyway)."""
 
     def __init__(self, workers: int | None = None):
         self.workers = max(1, workers or os.cpu_count() or 1)
@@ -39,7 +40,7 @@ class LocalExecutor:
                 if on_done:
                     on_done(rank, items)
             return todo
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
         with multiprocessing.get_context(method).Pool(min(self.workers, len(todo))) as pool:
             for rank, items in pool.imap_unordered(_run_one, [(step, r, world_size) for r in todo]):
                 if on_done:
