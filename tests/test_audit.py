@@ -71,6 +71,9 @@ def test_summary_agrees_with_the_results_table(stdlib_index, stdlib_dir, tmp_pat
         assert summary["by_model"][model]["matched"] == sum(1 for t in mine if t in matched)
     missing = sum(1 for t in matched if t["attribution_required"] and t["attribution_present"] is False)
     assert summary["attribution_missing"] == missing
+    assert summary["attribution_missing_license_unknown"] == sum(
+        1 for t in matched if t["attribution_required"] and t["attribution_present"] is False
+        and (t["license_category"] or "unknown") == "unknown")
     # unindexed modules are not attributed; indexed pieces are found
     by_id = {t["id"]: t for t in best.values()}
     assert by_id["g0000"]["path"] == "json/decoder.py" and by_id["g0004"]["verdict"] == "none"

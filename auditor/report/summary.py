@@ -51,6 +51,8 @@ def _figures(rows: list[dict]) -> dict:
         "attribution_required": len(required),
         "attribution_missing": len(missing),
         "attribution_missing_share": round(len(missing) / n, 4) if n else 0.0,
+        # required because the source's licence could not be established: attribute to be safe
+        "attribution_missing_license_unknown": sum(1 for r in missing if (r["license_category"] or "unknown") == "unknown"),
         "wrong_license": sum(1 for r in matched if r["attribution_wrong_license"]),
         "in_prompt": len(echoed),
         "license_answers": _answer_accuracy(matched),
@@ -95,7 +97,8 @@ def render_markdown(s: dict) -> str:
              f"- With a match (verbatim, near-verbatim or similar): {s['matched']} ({_pct(s['matched_share'])})",
              f"- Matching copyleft code: {s['copyleft']} ({_pct(s['copyleft_share'])})",
              f"- Attribution required: {s['attribution_required']}; missing from the output: "
-             f"{s['attribution_missing']} ({_pct(s['attribution_missing_share'])} of all generations)",
+             f"{s['attribution_missing']} ({_pct(s['attribution_missing_share'])} of all generations; "
+             f"{s['attribution_missing_license_unknown']} of them from sources whose licence is unknown)",
              f"- Naming a licence none of its sources is under: {s['wrong_license']}",
              f"- Copies that were already in the prompt (not counted as matches): {s['in_prompt']}", "",
              "## By verdict of the best match", "", "| verdict | generations | share |", "|---|---|---|"]
