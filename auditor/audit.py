@@ -48,7 +48,8 @@ class Columns:
 
 
 def read_table(path: str | os.PathLike, columns: Columns):
-    """The generations as a pyarrow table with columns ``id``, ``text`` and ``model`` (strings)."""
+    """The generations as a pyarrow table of strings: ``id``, ``text``, ``model``, ``prompt`` and
+    ``license_answer`` (the last three empty when their column is not given)."""
     import pyarrow as pa
 
     wanted = [columns.id, columns.text, *columns.optional().values()]
@@ -162,7 +163,7 @@ def _check_columns(path: Path, cols: list[str], wanted: list[str]) -> None:
     missing = [c for c in wanted if c not in cols]
     if missing:
         raise AuditorError(f"{path} has no column {', '.join(map(repr, missing))} (columns: {', '.join(cols)}); "
-                           "use --id-column/--text-column/--model-column")
+                           "use --id-column/--text-column (and --model-column/--prompt-column/--license-answer-column)")
 
 
 def flat_rows(row: int, gen: dict, d: dict | None, error: str | None) -> list[dict]:
@@ -255,8 +256,8 @@ class AuditStep:
         return len(rows)
 
 
-def _prepare(queries, out_dir: Path, columns: Columns, index_id: str, top_k: int) -> tuple[Path, int, int]:
-    """Write (or reuse) the prepared input and its manifest; (state dir, rows, shards)."""
+def _prepare(queries, out_dir: Path, columns: Columns, index_id: str, top_k: int) -> tuple[Path, list[int]]:
+    """Write (or reuse) the prepared input and its manifest; (state dir, rows of each shard)."""
     import pyarrow.parquet as pq
 
     state = out_dir / STATE
@@ -273,15 +274,15 @@ def _prepare(queries, out_dir: Path, columns: Columns, index_id: str, top_k: int
         if old != manifest:
             raise AuditorError(f"{out_dir} holds an audit of other inputs or options: give a new --out, "
                                "or delete it to start again")
-        meta = pq.ParquetFile(state / "input.parquet").metadata
-        return state, meta.num_rows, meta.num_row_groups
-    table = read_table(queries, columns)
-    state.mkdir(parents=True, exist_ok=True)
-    with atomic_file(state / "input.parquet", "wb") as fh:
-        pq.write_table(table, fh, row_group_size=SHARD_ROWS)
-    with atomic_file(manifest_path, "w") as fh:
-        fh.write(json.dumps(manifest, indent=2) + "\n")
-    return state, table.num_rows, pq.ParquetFile(state / "input.parquet").metadata.num_row_groups
+    else:
+        table = read_table(queries, columns)
+        state.mkdir(parents=True, exist_ok=True)
+        with atomic_file(state / "input.parquet", "wb") as fh:
+            pq.write_table(table, fh, row_group_size=SHARD_ROWS)
+        with atomic_file(manifest_path, "w") as fh:
+            fh.write(json.dumps(manifest, indent=2) + "\n")
+    meta = pq.ParquetFile(state / "input.parquet").metadata
+    return state, [meta.row_group(g).num_rows for g in range(meta.num_row_groups)]
 
 
 def run_audit(queries, out_dir, index, *, columns: Columns = Columns(), top_k: int = 5, workers: int | None = None,
@@ -290,14 +291,13 @@ def run_audit(queries, out_dir, index, *, columns: Columns = Columns(), top_k: i
     from .report.summary import summarize, write_summary
 
     out_dir = Path(out_dir)
-    state, total, shards = _prepare(queries, out_dir, columns, index.id, top_k)
+    state, shard_rows = _prepare(queries, out_dir, columns, index.id, top_k)
     step = AuditStep(str(state), str(index.path), top_k)
-    done_rows = sum(len(_read_part(step.part(r))) for r in range(shards) if step.done(r))
-    with progress_bar("auditing", total=total, enabled=show_progress, unit="snippets") as bar:
-        bar.advance(done_rows)
-        LocalExecutor(workers).run(step, shards, on_done=lambda rank, n: bar.advance(n))
+    with progress_bar("auditing", total=sum(shard_rows), enabled=show_progress, unit="snippets") as bar:
+        bar.advance(sum(n for rank, n in enumerate(shard_rows) if step.done(rank)))  # finished before
+        LocalExecutor(workers).run(step, len(shard_rows), on_done=lambda rank, n: bar.advance(n))
     results, flat = [], []
-    for rank in range(shards):
+    for rank in range(len(shard_rows)):
         for rec in _read_part(step.part(rank)):
             results.append(rec["result"])
             flat.extend(rec["flat"])

@@ -146,6 +146,8 @@ def datasketch_child(index_dir: Path, pieces_path: Path, slice_path: str, cold: 
     import numpy as np
     from datasketch import LeanMinHash, MinHashLSH
 
+    from query_footprint import status
+
     from auditor.config import MINHASH_SCHEME, IndexConfig
     from auditor.fingerprint import shingle_hashes, tokenize, window_signatures
     from auditor.fingerprint.tokens import guess_language
@@ -153,7 +155,7 @@ def datasketch_child(index_dir: Path, pieces_path: Path, slice_path: str, cold: 
     config = IndexConfig.from_dict(json.loads((index_dir / "manifest.json").read_text())["config"])
     fp = config.fingerprint
     sigs = np.load(index_dir / "signatures.npy", mmap_mode="r")
-    rss0 = _rss_anon()
+    rss0 = status()["RssAnon"]
     t0 = time.perf_counter()
     lsh = MinHashLSH(num_perm=fp.num_perm, params=(config.lsh.bands, config.lsh.rows))
     with lsh.insertion_session(buffer_size=100_000) as session:
@@ -161,7 +163,7 @@ def datasketch_child(index_dir: Path, pieces_path: Path, slice_path: str, cold: 
             session.insert(i, LeanMinHash(seed=fp.seed, hashvalues=np.asarray(sigs[i], dtype=np.uint64), scheme=MINHASH_SCHEME),
                            check_duplication=False)
     insert_s = time.perf_counter() - t0
-    rss = _rss_anon() - rss0
+    rss = status()["RssAnon"] - rss0
     if cold:
         print(json.dumps({"insert_s": insert_s}))
         return
@@ -208,13 +210,6 @@ def _datasketch_minhash_speed(slice_path: str, fp, sample_mb: float = 1.0) -> fl
         if nbytes >= sample_mb * 1e6:
             break
     return nbytes / 1e6 / (time.perf_counter() - t0)
-
-
-def _rss_anon() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("RssAnon:"):
-            return int(line.split()[1]) * 1024
-    return 0
 
 
 def main(argv=None) -> int:

@@ -27,6 +27,11 @@ def per_output(flat: list[dict]) -> list[dict]:
     return [out[k] for k in sorted(out)]
 
 
+def is_match(r: dict) -> bool:
+    """A traced generation whose best match is the model's copy (not an echo of its prompt)."""
+    return not r["error"] and r["verdict"] not in (None, "none") and not r.get("in_prompt")
+
+
 def _shares(counter: Counter, total: int) -> dict:
     return {k: {"count": n, "share": round(n / total, 4) if total else 0.0} for k, n in counter.most_common()}
 
@@ -34,10 +39,9 @@ def _shares(counter: Counter, total: int) -> dict:
 def _figures(rows: list[dict]) -> dict:
     n = len(rows)
     errors = sum(1 for r in rows if r["error"])
-    found = [r for r in rows if not r["error"] and r["verdict"] not in (None, "none")]
+    matched = [r for r in rows if is_match(r)]
     # a copy that was already in the prompt is the model echoing its input: counted apart
-    echoed = [r for r in found if r.get("in_prompt")]
-    matched = [r for r in found if not r.get("in_prompt")]
+    echoed = [r for r in rows if not r["error"] and r["verdict"] not in (None, "none") and r.get("in_prompt")]
     required = [r for r in matched if r["attribution_required"]]
     missing = [r for r in required if r["attribution_present"] is False]
     copyleft = [r for r in matched if r["license_category"] in COPYLEFT]
@@ -77,8 +81,7 @@ def summarize(flat: list[dict], index: dict) -> dict:
     rows = per_output(flat)
     summary = {"schema": SCHEMA, "index": index, **_figures(rows)}
     summary["top_repositories"] = [{"repo_name": repo, "outputs": n} for repo, n in Counter(
-        r["repo_name"] for r in rows if not r["error"] and r["verdict"] not in (None, "none")
-        and not r.get("in_prompt")).most_common(TOP_REPOS)]
+        r["repo_name"] for r in rows if is_match(r)).most_common(TOP_REPOS)]
     models = sorted({r["model"] for r in rows if r["model"] is not None})
     summary["by_model"] = {m: _figures([r for r in rows if r["model"] == m]) for m in models}
     return summary
@@ -145,8 +148,7 @@ def write_plots(directory: Path, summary: dict, flat: list[dict]) -> list[tuple[
 
     directory.mkdir(parents=True, exist_ok=True)
     n = summary["outputs"] or 1
-    rows = [r for r in per_output(flat) if not r["error"] and r["verdict"] not in (None, "none")
-            and not r.get("in_prompt")]
+    rows = [r for r in per_output(flat) if is_match(r)]
     charts = []
 
     def save(fig, name: str, title: str) -> None:
