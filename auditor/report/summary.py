@@ -168,11 +168,11 @@ def write_plots(directory: Path, summary: dict, flat: list[dict]) -> list[tuple[
 
     if summary["by_model"]:
         models = list(summary["by_model"])
-        fig, ax = plt.subplots(figsize=(6, 0.6 + 0.5 * len(models)))
+        fig, ax = plt.subplots(figsize=(6, 1.8 + 0.5 * len(models)))
         ax.barh(models[::-1], [100 * summary["by_model"][m]["matched_share"] for m in models][::-1], label="any match")
         ax.barh(models[::-1], [100 * summary["by_model"][m]["copyleft_share"] for m in models][::-1], label="copyleft")
         ax.set_xlabel("% of the model's generations")
-        ax.legend()
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=2, frameon=False)
         ax.set_title("Match rate by model")
         save(fig, "by_model.png", "Match rate by model")
 
@@ -184,7 +184,7 @@ def write_plots(directory: Path, summary: dict, flat: list[dict]) -> list[tuple[
     save(fig, "similarity.png", "Similarity distribution")
 
     top = summary["top_repositories"]
-    fig, ax = plt.subplots(figsize=(7, 0.6 + 0.35 * max(1, len(top))))
+    fig, ax = plt.subplots(figsize=(7, 1.8 + 0.35 * max(1, len(top))))
     ax.barh([t["repo_name"][-40:] for t in top][::-1] or ["none"], [t["outputs"] for t in top][::-1] or [0])
     ax.set_xlabel("generations whose best match is in the repository")
     ax.set_title("Top source repositories")
