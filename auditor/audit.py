@@ -247,6 +247,7 @@ class AuditStep:
                     if row["text"] is None:
                         raise AuditorError("the text column is not text")
                     d = trace_dict(trace(index, row["text"], top_k=self.top_k))
+                    del d["snippet"]["text"]  # the input row holds it already
                 except AuditorError as e:
                     error = str(e)
                 result = {"id": row["id"], **({"model": row["model"]} if row["model"] is not None else {}),

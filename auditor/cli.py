@@ -15,7 +15,7 @@ import click
 from . import __version__
 from .errors import AuditorError
 
-FORMATS = ("text", "markdown", "json")
+FORMATS = ("text", "markdown", "json", "html")
 
 
 def _fail(message: str) -> None:
@@ -74,19 +74,35 @@ def _trace_command(f):
     f = click.option("--top-k", "-k", type=click.IntRange(min=1), default=5, show_default=True,
                      help="Report at most this many matches.")(f)
     f = click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-                     help="text for terminals and pipes, markdown for issues and mail, json for scripts.")(f)
+                     help="text for mail, terminals and pipes (72 columns); markdown for issues and "
+                          "mailing lists; json for scripts and 'auditor verify'; html for a browser, side by side.")(f)
+    f = click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+                     help="Write the report to this file (atomically) instead of stdout.")(f)
     f = click.option("--language", "-l", default=None,
                      help="Language of the snippet (e.g. Python, Java, C); guessed when omitted.")(f)
     return quiet_option(f)
 
 
-def _do_trace(file, index_dir, top_k, fmt, language, quiet):
+def _do_trace(file, index_dir, top_k, fmt, language, quiet, output):
     from . import api
 
     text = _read_snippet(file)
     index = api.open_index(index_dir, show_progress=not quiet)
     result = api.trace_snippet(text, index, top_k=top_k, language=language)
-    click.echo(api.render(result, fmt), nl=False)
+    _emit(api.render(result, fmt), output)
+
+
+def _emit(report: str, output: str | None) -> None:
+    if output is None:
+        click.echo(report, nl=False)
+        return
+    from .atomic import atomic_file
+
+    try:
+        with atomic_file(output, "w", encoding="utf-8") as fh:
+            fh.write(report)
+    except OSError as e:
+        raise AuditorError(f"cannot write {output}: {e.strerror}") from None
 
 
 TRACE_HELP = """Trace a code snippet to the indexed files it was copied from.
@@ -102,8 +118,8 @@ snippet needed. Exit status 0 whether or not a match is found, 2 on bad input.
 @_trace_command
 @click.version_option(__version__, prog_name="auditor")
 @_errors_to_exit
-def trace_snippet_cli(file, index_dir, top_k, fmt, language, quiet):
-    _do_trace(file, index_dir, top_k, fmt, language, quiet)
+def trace_snippet_cli(file, index_dir, top_k, fmt, language, quiet, output):
+    _do_trace(file, index_dir, top_k, fmt, language, quiet, output)
 
 
 @click.group(help="Trace machine-generated code to the licensed training files it came from.")
@@ -115,8 +131,8 @@ def cli():
 @cli.command("trace", help=TRACE_HELP)
 @_trace_command
 @_errors_to_exit
-def trace_cmd(file, index_dir, top_k, fmt, language, quiet):
-    _do_trace(file, index_dir, top_k, fmt, language, quiet)
+def trace_cmd(file, index_dir, top_k, fmt, language, quiet, output):
+    _do_trace(file, index_dir, top_k, fmt, language, quiet, output)
 
 
 @cli.group("index", help="Build and inspect indexes.")

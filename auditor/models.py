@@ -120,6 +120,8 @@ class Match:
     blocks: tuple[AlignedBlock, ...] = ()
     also_in: tuple[dict, ...] = ()  # [{"repo_name", "path"}] identical copies elsewhere
     source_text: str = ""  # the matched source lines, for side-by-side display
+    exact_share: float = 0.0  # share of aligned tokens identical as written
+    why: str = ""  # the numbers and thresholds behind the verdict, in words
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ EMBED_PERMISSIVE = 8000
 # program is free software ..."), not the 35 KB licence itself, which is referenced.
 EMBED_COPYLEFT = 4000
 EMBED_NOTICE_FILE = 8000
-WIDTH = 96  # the notice's own sentences are wrapped; reproduced texts keep their lines
+WIDTH = 70  # fits a 72-column report indented by 2; the notice's own sentences are wrapped; reproduced texts keep their lines
 
 
 class Verbatim(str):

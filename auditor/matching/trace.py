@@ -58,13 +58,16 @@ def trace(index: Index, text: str, *, top_k: int = 5, language: str | None = Non
     check_snippet(text)
     vcfg = verify_config or VerifyConfig()
     if language:
-        return _trace(index, text, top_k, language, vcfg)
-    guesses = guess_languages(text)
-    result = _trace(index, text, top_k, guesses[0], vcfg)
-    if not result.matches and not result.note and len(guesses) > 1:  # searched, found nothing
-        second = _trace(index, text, top_k, guesses[1], vcfg)
-        if second.matches:
-            return second
+        result = _trace(index, text, top_k, language, vcfg)
+    else:
+        guesses = guess_languages(text)
+        result = _trace(index, text, top_k, guesses[0], vcfg)
+        if not result.matches and not result.note and len(guesses) > 1:  # searched, found nothing
+            second = _trace(index, text, top_k, guesses[1], vcfg)
+            if second.matches:
+                result = second
+    # what the caller asked for, so the trace can be re-run exactly (``auditor verify``)
+    result.params["language_given"] = language
     return result
 
 
@@ -130,7 +133,7 @@ def _trace(index: Index, text: str, top_k: int, language: str | None, vcfg: Veri
             rank=len(matches) + 1, verdict=al.verdict, score=al.score, coverage=al.coverage,
             identity=al.identity, longest_run=al.longest_run, snippet_lines=al.snippet_lines,
             source_lines=al.source_lines, source=_source_ref(files[0], index), blocks=al.blocks,
-            also_in=tuple(copies[1:]), source_text=shown,
+            also_in=tuple(copies[1:]), source_text=shown, exact_share=al.exact_share, why=al.why,
         ))
     verdict = min((m.verdict for m in matches), key=VERDICTS.index, default="none")
     return TraceResult(info, verdict, tuple(matches), attribute(matches, text), index.describe(), params,

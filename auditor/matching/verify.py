@@ -32,6 +32,7 @@ class Alignment:
     source_chars: tuple[int, int]  # char span of the matched source text
     snippet_chars: tuple[int, int]  # char span of the matched snippet text
     blocks: tuple[AlignedBlock, ...]
+    why: str = ""  # the numbers and thresholds behind the verdict, in words
 
 
 class Block(NamedTuple):
@@ -248,14 +249,15 @@ def align(snippet: Tokens, snippet_text: str, source_text: str, region: tuple[in
         return None
     blocks, (_, score, same, coverage, identity, exact_share, aligned, evidence) = best
     longest = max(b.size for b in blocks)
-    verdict = _verdict(coverage, identity, exact_share, evidence, longest, cfg, n)
+    verdict, why = _verdict(coverage, identity, exact_share, evidence, longest, cfg, n)
     # A copy may fill only part of the snippet: a function copied into a longer generated
     # file, or a snippet stitched from two sources. Judge that part on its own, from the
     # first to the last aligned snippet token, once it is long enough to mean something.
     span = blocks[-1].a + blocks[-1].size - blocks[0].a
     if span < n and evidence >= cfg.min_part_tokens:
-        part = _verdict(aligned / span, identity, exact_share, evidence, longest, cfg, span)
-        verdict = min(verdict, part, key=VERDICTS.index)
+        part, part_why = _verdict(aligned / span, identity, exact_share, evidence, longest, cfg, span)
+        if VERDICTS.index(part) < VERDICTS.index(verdict):
+            verdict, why = part, f"judged on the copied part ({span} of the snippet's {n} tokens): {part_why}"
 
     snippet_line = snippet.lines(snippet_text)
     source_line = src.lines(source_text[r0:r1], offset=r0, first_line=source_text.count("\n", 0, r0) + 1)
@@ -276,18 +278,25 @@ def align(snippet: Tokens, snippet_text: str, source_text: str, region: tuple[in
         source_lines=(out_blocks[0].source_lines[0], out_blocks[-1].source_lines[1]),
         source_chars=(int(src.starts[first.b]), int(src.ends[last.b + last.size - 1])),
         snippet_chars=(int(snippet.starts[first.a]), int(snippet.ends[last.a + last.size - 1])),
-        blocks=tuple(out_blocks),
+        blocks=tuple(out_blocks), why=why,
     )
 
 
+def _pct(x: float) -> str:
+    return f"{x:.0%}"
+
+
 def _verdict(coverage: float, identity: float, exact_share: float, aligned: int, longest: int,
-             cfg: VerifyConfig, n: int) -> str:
-    """``aligned``: aligned tokens that count as evidence (off boilerplate lines); ``n``:
+             cfg: VerifyConfig, n: int) -> tuple[str, str]:
+    """(verdict, why): the verdict and the numbers and thresholds that decided it, in words.
+    ``aligned``: aligned tokens that count as evidence (off boilerplate lines); ``n``:
     snippet tokens judged (the snippet, or the span a partial copy fills)."""
     if coverage >= cfg.verbatim_coverage and exact_share >= cfg.verbatim_identity and aligned >= cfg.min_snippet_tokens:
-        return "verbatim"
+        return "verbatim", (f"coverage {_pct(coverage)} >= {_pct(cfg.verbatim_coverage)}, identical tokens "
+                            f"{_pct(exact_share)} >= {_pct(cfg.verbatim_identity)}, {aligned} evidence tokens "
+                            f">= {cfg.min_snippet_tokens}")
     if aligned < cfg.min_tokens:
-        return "none"
+        return "none", f"{aligned} evidence tokens < {cfg.min_tokens}"
     needed = cfg.short_identity if aligned < cfg.short_tokens else cfg.near_identity
     # A renamed copy keeps the code's shape in one piece: one unbroken aligned run over most
     # of the snippet. Look-alike code shares shorter runs (measured on the dev split of
@@ -295,11 +304,26 @@ def _verdict(coverage: float, identity: float, exact_share: float, aligned: int,
     # The longer the unbroken run, the less its names need to agree: the identity asked for
     # falls from ``renamed_identity`` at ``min_run`` tokens to nothing at ``structural_tokens``.
     fade = min(1.0, max(0.0, (longest - cfg.min_run) / max(1, cfg.structural_tokens - cfg.min_run)))
-    renamed = (aligned >= cfg.min_run and longest >= cfg.renamed_run * n
-               and identity >= cfg.renamed_identity * (1.0 - fade))
-    shaped = identity >= needed or aligned >= cfg.structural_tokens or renamed
-    if coverage >= cfg.near_coverage and shaped:
-        return "near-verbatim"
-    if coverage >= cfg.similar_coverage and longest >= cfg.similar_run and shaped:
-        return "similar"
-    return "none"
+    renamed_needs = cfg.renamed_identity * (1.0 - fade)
+    renamed = (aligned >= cfg.min_run and longest >= cfg.renamed_run * n and identity >= renamed_needs)
+    if identity >= needed:
+        shape = f"names kept {_pct(identity)} >= {_pct(needed)}"
+    elif aligned >= cfg.structural_tokens:
+        shape = f"{aligned} aligned tokens >= {cfg.structural_tokens}, names aside"
+    elif renamed:
+        shape = (f"renamed: one run of {longest} tokens >= {_pct(cfg.renamed_run)} of {n}, "
+                 f"names kept {_pct(identity)} >= {_pct(renamed_needs)}")
+    else:
+        shape = None
+    evidence = f"{aligned} evidence tokens >= {cfg.min_tokens}"
+    if coverage >= cfg.near_coverage and shape:
+        return "near-verbatim", f"coverage {_pct(coverage)} >= {_pct(cfg.near_coverage)}, {shape}, {evidence}"
+    if coverage >= cfg.similar_coverage and longest >= cfg.similar_run and shape:
+        return "similar", (f"coverage {_pct(coverage)} >= {_pct(cfg.similar_coverage)} (near-verbatim needs "
+                           f"{_pct(cfg.near_coverage)}), longest run {longest} >= {cfg.similar_run}, {shape}, {evidence}")
+    if not shape:
+        return "none", (f"names kept {_pct(identity)} < {_pct(needed)}, and no single run covers "
+                        f"{_pct(cfg.renamed_run)} of the snippet")
+    if coverage < cfg.similar_coverage:
+        return "none", f"coverage {_pct(coverage)} < {_pct(cfg.similar_coverage)}"
+    return "none", f"longest run {longest} < {cfg.similar_run} at coverage {_pct(coverage)}"

@@ -1,71 +1,106 @@
-"""Markdown report: for issues, pull requests and mailing lists."""
+"""Markdown report: for issues, pull requests and mailing lists. Every line is at most 72
+columns, so it reads the same as plain text in a mail client and rendered on a forge."""
 from __future__ import annotations
 
+import re
+
 from ..models import TraceResult, look_alikes_phrase
-from .text import side_by_side
+from .columns import block, code_rows, command_rows, prose
+from .reproduce import SNIPPET_ARG, reproduce_info
+from .text import evidence_phrase, aligned_rows
 
 
 def _esc(s: str) -> str:
-    """Escape text shown outside code blocks, so it cannot inject links, images or HTML, nor
-    start a block of its own (a path or holder may hold a newline)."""
+    """Escape text shown outside code blocks, so it cannot inject links, images, HTML or
+    emphasis (a path or holder may hold a newline: it becomes a blank). ``(``, ``)``, ``>``,
+    ``!`` and ``#`` mean nothing mid-line without ``[`` or ``<``, so they are left readable; a
+    wrapped row that would start a block with them is escaped by :func:`_rows_safe`."""
     out = []
     for ch in s:
         if ch in "\n\r\t" or ord(ch) < 32 or 0x7f <= ord(ch) <= 0x9f:
             out.append(" ")
         else:
-            out.append("\\" + ch if ch in "\\`*_{}[]()<>#+!|~" else ch)
+            out.append("\\" + ch if ch in "\\`*_{}[]<|~" else ch)
     return "".join(out)
 
 
-def _fence(text: str) -> str:
+_BLOCK_START = re.compile(r"^(\s*)([#>+=-]|\d+[.)])")
+
+
+def _rows_safe(rows: list[str]) -> list[str]:
+    """Continuation rows of a list item must not start a heading, quote, list or rule."""
+    return rows[:1] + [_BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), r) for r in rows[1:]]
+
+
+def _fence(rows: list[str]) -> list[str]:
+    text = "\n".join(rows)
     ticks = "```"
     while ticks in text:
         ticks += "`"
-    return f"{ticks}\n{text}\n{ticks}"
+    return [ticks, *rows, ticks]
+
+
+def _item(name: str, value: str, escape: bool = True) -> list[str]:
+    return _rows_safe(prose(_esc(value) if escape else value, f"- {name}: ", "  "))
 
 
 def render_markdown(r: TraceResult) -> str:
     s, ix = r.snippet, r.index
-    out = [f"# auditor trace: {r.verdict}", "",
-           f"- snippet: {s.lines} lines, {s.tokens} tokens, language {_esc(s.language or 'C-like (guessed)')}, `{s.swhid}`",
-           f"- index: `{ix.get('id')}` ({ix.get('files'):,} files, {ix.get('windows'):,} windows, `{ix.get('config')}`)"]
+    out = [f"# auditor trace: {r.verdict}", ""]
+    out += _item("snippet", f"{s.lines} lines, {s.tokens} tokens, language {s.language or 'C-like (guessed)'}")
+    out += _item("SWHID", f"`{s.swhid}`", escape=False)
+    out += _item("index", f"`{ix.get('id')}`, {ix.get('files'):,} files, {ix.get('windows'):,} windows", escape=False)
     if r.look_alikes is not None and not r.note:
-        out.append(f"- common: {look_alikes_phrase(r.look_alikes)} code shaped like this snippet")
+        out += _item("common", f"{look_alikes_phrase(r.look_alikes)} code shaped like this snippet")
     if r.note:
-        out += ["", f"> {_esc(r.note)}"]
+        out += [""] + prose(_esc(r.note), "> ", "> ")
     if not r.matches:
-        out += ["", "No match: nothing in the index shares enough code with this snippet."]
-    else:
-        out += ["", "| # | verdict | score | coverage | source | lines | licence |", "|---|---|---|---|---|---|---|"]
-        for m in r.matches:
-            out.append(f"| {m.rank} | {m.verdict} | {m.score:.2f} | {m.coverage:.0%} | "
-                       f"{_esc(m.source.repo_name)}: {_esc(m.source.path)} | {m.source_lines[0]}-{m.source_lines[1]} | "
-                       f"{_esc(m.source.license or 'unknown')} |")
-    for m in r.matches[:1]:
+        out += [""] + prose("No match: nothing in the index shares enough code with this snippet.")
+    for m in r.matches:
         src = m.source
-        out += ["", f"## Best match: {_esc(src.path)}", "",
-                f"- repository: {_esc(src.repo_name)}" + (f" (revision {_esc(src.revision)})" if src.revision else ""),
-                f"- SWHID: `{src.swhid}`",
-                f"- licence: {_esc(src.license or 'unknown')} ({src.license_category})"
-                + (" — sources disagree" if src.license_conflict else "")]
-        for e in src.license_evidence:
-            out.append(f"  - evidence: {_esc(str(e.get('source')))} {_esc(str(e.get('detail') or ''))}: "
-                       f"{_esc(str(e.get('expression')))}")
-        out.append(f"- holders: {_esc(', '.join(src.holders) or 'not recorded')}")
+        out += ["", f"## Match {m.rank} of {len(r.matches)}: {m.verdict}", ""]
+        out += _item("source", f"{src.repo_name}: {src.path}, lines {m.source_lines[0]}-{m.source_lines[1]}"
+                     + (f", revision {src.revision}" if src.revision else ""))
+        out += _item("SWHID", f"`{src.swhid}`", escape=False)
+        out += _item("licence", f"{src.license or 'unknown'} ({src.license_category})")
+        out += _item("evidence", evidence_phrase(m))
+        out += _item("holders", ", ".join(src.holders) or "not recorded")
         if m.also_in:
-            out.append("- also in: " + _esc(", ".join(f"{c['repo_name']}: {c['path']}" for c in m.also_in[:10])))
-        out += ["", _fence("\n".join(side_by_side(m, s.text)))]
+            more = ", ".join(f"{c['repo_name']}: {c['path']}" for c in m.also_in[:10])
+            out += _item("also in", more + (f" and {len(m.also_in) - 10} more" if len(m.also_in) > 10 else ""))
+        out += _item("measures", f"score {m.score:.2f}, coverage {m.coverage:.0%}, names kept {m.identity:.0%}, "
+                                 f"identical tokens {m.exact_share:.0%}, longest run {m.longest_run} tokens")
+        if m.why:
+            out += _item("verdict because", m.why)
+        out += [""] + _fence(aligned_rows(m, s.text))
     a = r.attribution
     out += ["", "## Attribution", ""]
     if a.required:
         state = "present in" if a.present_in_snippet else "**missing** from"
         if a.wrong_license:
             state = "**a wrong licence is named** in"
-        out.append(f"Required; {state} the snippet: {_esc(a.reason)}.")
+        out += _rows_safe(prose(f"Required; {state} the snippet: {_esc(a.reason)}."))
     else:
-        out.append(f"Not required: {_esc(a.reason)}.")
+        out += _rows_safe(prose(f"Not required: {_esc(a.reason)}."))
     if a.license:
-        out.append(f"Licence of the copied code: {_esc(a.license)}.")
+        out += _rows_safe(prose(f"Licence of the copied code: {_esc(a.license)}."))
     if a.notice:
-        out += ["", "Notice that should accompany the snippet:", "", _fence(a.notice)]
+        out += ["", "Notice that should accompany the snippet:", ""] + _fence(block(a.notice))
+    info = reproduce_info(r)
+    rix = info["index"]
+    out += ["", "## How to reproduce", ""]
+    out += _item("tool", f"auditor {info['tool']['version']}, Python {info['python']}")
+    out += _item("index", f"`{rix['id']}` (`{rix['config']}`), manifest sha256 `{rix['manifest_sha256']}`",
+                 escape=False)
+    out += _item("index path", str(rix["path"]))
+    out += _item("corpus", ", ".join(str(x) for x in info["sources"]) or "not recorded")
+    changed = info["thresholds_changed"]
+    out += _item("thresholds", "this version's defaults" if not changed
+                 else ", ".join(f"{k}={v}" for k, v in sorted(changed.items())) + "; others default")
+    out += ["", *_rows_safe(prose(f"With `{SNIPPET_ARG}` a file holding the snippet (`git hash-object {SNIPPET_ARG}` "
+                       f"prints `{info['snippet_swhid'].rsplit(':', 1)[1]}`):")), ""]
+    cmd = (code_rows(">>> ", info["python_call"], "    ") if info["python_call"]
+           else command_rows(info["argv"] + [">", "report.json"]))
+    cmd += command_rows(["auditor", "verify", "report.json"])
+    out += _fence(cmd)
     return "\n".join(out) + "\n"

@@ -1,109 +1,171 @@
-"""Plain-text report: readable in a terminal and pipeable (no ANSI codes)."""
+"""Plain-text report: pastes cleanly into a mail (72 columns, no ANSI) and pipes cleanly."""
 from __future__ import annotations
 
-import re
-import textwrap
-
 from ..models import Match, TraceResult, look_alikes_phrase
-
-COL = 48
-
-
-# Control characters, terminal escape sequences and bidi overrides in a snippet or a path
-# must not reach a terminal: they could rewrite what the report appears to say.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+from .columns import block, clean, code_rows, command_rows, prose
+from .reproduce import SNIPPET_ARG, reproduce_info
 
 
-def clean(s: str) -> str:
-    return _UNSAFE.sub("\ufffd", s)
+def paired_lines(left: list[str], right: list[str]) -> list[tuple[int | None, int | None]]:
+    """Line pairs (index into ``left``, index into ``right``; None for a line with no partner) of
+    one aligned block, like a line diff: lines equal but for whitespace side by side, a comment
+    or blank line that only one side has across from nothing, changed lines paired in order."""
+    from difflib import SequenceMatcher
+
+    a = [" ".join(x.split()) for x in left]
+    b = [" ".join(x.split()) for x in right]
+    pairs: list[tuple[int | None, int | None]] = []
+    for tag, i0, i1, j0, j1 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            pairs += [(i0 + k, j0 + k) for k in range(i1 - i0)]
+            continue
+        i, j = i0, j0  # changed lines pair in order; a blank line stands alone
+        while i < i1 or j < j1:
+            if i < i1 and (j >= j1 or not a[i]):
+                pairs.append((i, None))
+                i += 1
+            elif j < j1 and (i >= i1 or not b[j]):
+                pairs.append((None, j))
+                j += 1
+            else:
+                pairs.append((i, j))
+                i, j = i + 1, j + 1
+    return pairs
 
 
-def _clip(s: str, width: int) -> str:
-    s = clean(s.expandtabs(4).rstrip())
-    return s if len(s) <= width else s[: width - 1] + "…"
-
-
-def side_by_side(m: Match, snippet_text: str, width: int = COL) -> list[str]:
-    """Matched snippet lines beside matched source lines, one aligned block after another."""
+def block_lines(m: Match, snippet_text: str):
+    """Per aligned block: (block, [(snippet line no or None, snippet line, source line no or None,
+    source line)]) with the lines paired by :func:`paired_lines`."""
     snip = snippet_text.splitlines()
     src = m.source_text.splitlines()
     base = m.source_lines[0]
-    out = [f"  {'snippet':<{width + 6}} | {_clip(m.source.path, width + 6)}"]
-    out.append("  " + "-" * (width + 6) + "-+-" + "-" * (width + 6))
-    shown_s = shown_t = 0
+    out = []
     for b in m.blocks:
-        a0, a1 = max(b.snippet_lines[0], shown_s + 1), b.snippet_lines[1]
-        t0, t1 = max(b.source_lines[0], shown_t + 1), b.source_lines[1]
-        if a0 > a1 and t0 > t1:
-            continue
-        if (shown_s or shown_t) and (a0 > shown_s + 1 or t0 > shown_t + 1):
-            out.append(f"  {'…':<{width + 6}} | …")
-        left = list(range(a0, a1 + 1))
-        right = list(range(t0, t1 + 1))
-        for i in range(max(len(left), len(right))):
-            ls = f"{left[i]:>4}  {_clip(snip[left[i] - 1], width)}" if i < len(left) and left[i] <= len(snip) else ""
-            rs = ""
-            if i < len(right) and 0 <= right[i] - base < len(src):
-                rs = f"{right[i]:>4}  {_clip(src[right[i] - base], width)}"
-            out.append(f"  {ls:<{width + 6}} | {rs}")
-        shown_s, shown_t = max(shown_s, a1), max(shown_t, t1)
+        (a0, a1), (t0, t1) = b.snippet_lines, b.source_lines
+        left = [i for i in range(a0, a1 + 1) if 0 < i <= len(snip)]
+        right = [j for j in range(t0, t1 + 1) if 0 <= j - base < len(src)]
+        rows = []
+        for i, j in paired_lines([snip[i - 1] for i in left], [src[j - base] for j in right]):
+            rows.append((left[i] if i is not None else None, snip[left[i] - 1] if i is not None else "",
+                         right[j] if j is not None else None, src[right[j] - base] if j is not None else ""))
+        out.append((b, rows))
     return out
 
 
-def _evidence(m: Match) -> str:
+def aligned_rows(m: Match, snippet_text: str) -> list[str]:
+    """The matched lines as aligned blocks, at most 72 columns each, read like a line diff:
+    ``=`` a line the snippet and the source share (whitespace aside), ``<`` the snippet's
+    version of a changed line or a line only it has, ``>`` the source's."""
+    digits = len(str(max(m.snippet_lines[1], m.source_lines[1])))
+    blank = " " * digits
+    out: list[str] = prose("= line in both; < the snippet's line; > the source's line", "  ")
+    for k, (b, rows) in enumerate(block_lines(m, snippet_text), 1):
+        (a0, a1), (t0, t1) = b.snippet_lines, b.source_lines
+        kind = "identical tokens" if b.exact else "same tokens after normalising names and literals"
+        out += prose(f"[{k}] snippet {a0}-{a1}, source {t0}-{t1}: {b.tokens} {kind}", "  ", "      ")
+        for i, left, j, right in rows:
+            if i is not None and j is not None and left.split() == right.split():
+                out += code_rows(f"  {i:>{digits}} {j:>{digits}} = | ", right)
+                continue
+            if i is not None:
+                out += code_rows(f"  {i:>{digits}} {blank} < | ", left)
+            if j is not None:
+                out += code_rows(f"  {blank} {j:>{digits}} > | ", right)
+    return out
+
+
+def evidence_phrase(m: Match) -> str:
     ev = m.source.license_evidence
     if not ev:
         return "none recorded"
     parts = [f"{e.get('source')}" + (f" ({e.get('detail')})" if e.get("detail") else "") + f": {e.get('expression')}"
-             for e in ev[:4]]
+             for e in ev]
     return "; ".join(parts) + (" [sources disagree]" if m.source.license_conflict else "")
 
 
-def render_text(r: TraceResult) -> str:
-    lines = [f"auditor trace: verdict {r.verdict.upper()}", ""]
-    s = r.snippet
-    lines.append(f"snippet  {s.lines} lines, {s.tokens} tokens, language {s.language or 'C-like (guessed)'}")
-    lines.append(f"         {s.swhid}")
-    ix = r.index
-    lines.append(f"index    {ix.get('id')} ({ix.get('files'):,} files, {ix.get('windows'):,} windows, {ix.get('config')})")
-    if r.look_alikes is not None and not r.note:
-        lines.append(f"common   {look_alikes_phrase(r.look_alikes)} code shaped like this snippet")
-    if r.note:
-        lines += ["", f"note: {r.note}"]
-    if not r.matches:
-        lines += ["", "No match: nothing in the index shares enough code with this snippet."]
-    for m in r.matches:
-        src = m.source
-        lines += ["", f"#{m.rank} {m.verdict.upper()}  score {m.score:.2f}  coverage {m.coverage:.0%}  "
-                      f"identity {m.identity:.0%}  longest run {m.longest_run} tokens"]
-        rev = f"  (revision {src.revision})" if src.revision else ""
-        lines.append(f"   source    {src.repo_name}: {src.path}  lines {m.source_lines[0]}-{m.source_lines[1]}{rev}")
-        lines.append(f"   snippet   lines {m.snippet_lines[0]}-{m.snippet_lines[1]}")
-        lines.append(f"   SWHID     {src.swhid}")
-        lines.append(f"   licence   {src.license or 'unknown'} ({src.license_category})")
-        lines += textwrap.wrap(_evidence(m), 96, initial_indent="   evidence  ", subsequent_indent=" " * 13)
-        holders = ", ".join(src.holders) or "not recorded"
-        lines += textwrap.wrap(holders, 96, initial_indent="   holders   ", subsequent_indent=" " * 13)
-        if m.also_in:
-            more = ", ".join(f"{c['repo_name']}: {c['path']}" for c in m.also_in[:5])
-            extra = f" and {len(m.also_in) - 5} more" if len(m.also_in) > 5 else ""
-            lines += textwrap.wrap(more + extra, 96, initial_indent="   also in   ", subsequent_indent=" " * 13)
-        if m.rank == 1:
-            lines.append("")
-            lines += side_by_side(m, s.text)
+def _field(name: str, value: str) -> list[str]:
+    return prose(value, f"  {name:<10} ", " " * 13)
+
+
+def match_rows(m: Match, total: int, snippet_text: str) -> list[str]:
+    src = m.source
+    out = [f"Match {m.rank} of {total}: {m.verdict.upper()}"]
+    out += _field("source", f"{src.repo_name}: {src.path}")
+    where = f"lines {m.source_lines[0]}-{m.source_lines[1]}" + (f", revision {src.revision}" if src.revision else "")
+    out += _field("", where)
+    out += _field("SWHID", src.swhid)
+    out += _field("licence", f"{src.license or 'unknown'} ({src.license_category})")
+    out += _field("evidence", evidence_phrase(m))
+    out += _field("holders", ", ".join(src.holders) or "not recorded")
+    if m.also_in:
+        more = ", ".join(f"{c['repo_name']}: {c['path']}" for c in m.also_in[:5])
+        out += _field("also in", more + (f" and {len(m.also_in) - 5} more" if len(m.also_in) > 5 else ""))
+    out += _field("snippet", f"lines {m.snippet_lines[0]}-{m.snippet_lines[1]}")
+    out += _field("measures", f"score {m.score:.2f}, coverage {m.coverage:.0%}, names kept {m.identity:.0%}, "
+                              f"identical tokens {m.exact_share:.0%}, longest run {m.longest_run} tokens")
+    if m.why:
+        out += _field("because", m.why)
+    out += ["", "  Aligned blocks:"] + aligned_rows(m, snippet_text)
+    return out
+
+
+def attribution_rows(r: TraceResult) -> list[str]:
     a = r.attribution
-    lines.append("")
     if a.required:
         state = "present in the snippet" if a.present_in_snippet else "MISSING from the snippet"
         if a.wrong_license:
             state = "WRONG LICENCE named in the snippet"
-        lines += textwrap.wrap(f"required, {state}: {a.reason}", 96, initial_indent="attribution  ",
-                               subsequent_indent=" " * 13)
+        out = prose(f"Required, {state}: {a.reason}", "  ")
     else:
-        lines += textwrap.wrap(f"not required: {a.reason}", 96, initial_indent="attribution  ",
-                               subsequent_indent=" " * 13)
+        out = prose(f"Not required: {a.reason}", "  ")
     if a.license:
-        lines.append(f"licence      {a.license}")
+        out += prose(f"Licence of the copied code: {a.license}", "  ")
     if a.notice:
-        lines += ["", "--- notice that should accompany the snippet ---", a.notice, "--- end of notice ---"]
-    return clean("\n".join(lines)) + "\n"
+        out += ["", "  Notice that should accompany the snippet:", "  " + "-" * 40]
+        out += block(a.notice, "  ")
+        out += ["  " + "-" * 40]
+    return out
+
+
+def reproduce_rows(r: TraceResult) -> list[str]:
+    info = reproduce_info(r)
+    ix = info["index"]
+    out = _field("tool", f"auditor {info['tool']['version']}, Python {info['python']}")
+    out += _field("index", f"{ix['id']} ({ix['config']})")
+    out += _field("manifest", "sha256:")
+    out += [f"    {ix['manifest_sha256']}"]
+    out += _field("path", str(ix["path"]))
+    out += _field("corpus", ", ".join(str(s) for s in info["sources"]) or "not recorded")
+    p = info["params"]
+    out += _field("params", f"top_k {p['top_k']}, language "
+                            + (p["language"] or f"guessed ({p['language_traced'] or 'C-like'})"))
+    changed = info["thresholds_changed"]
+    out += _field("thresholds", "this version's defaults" if not changed
+                  else ", ".join(f"{k}={v}" for k, v in sorted(changed.items())) + "; others default")
+    out += ["", f"  {SNIPPET_ARG} is a file holding the snippet; 'git hash-object {SNIPPET_ARG}'",
+            f"  prints {info['snippet_swhid'].rsplit(':', 1)[1]}. Then:"]
+    if info["python_call"]:
+        out += code_rows("    >>> ", info["python_call"], "        ")
+    else:
+        out += command_rows(info["argv"] + [">", "report.json"], "    $ ")
+    out += command_rows(["auditor", "verify", "report.json"], "    $ ")
+    return out
+
+
+def render_text(r: TraceResult) -> str:
+    s, ix = r.snippet, r.index
+    lines = ["auditor trace report", "=" * 20, "", f"Verdict: {r.verdict.upper()}", ""]
+    lines += prose(f"{s.lines} lines, {s.tokens} tokens, language {s.language or 'C-like (guessed)'}", "Snippet   ")
+    lines += prose(s.swhid, " " * 10)
+    lines += prose(f"{ix.get('id')}, {ix.get('files'):,} files, {ix.get('windows'):,} windows", "Index     ")
+    if r.look_alikes is not None and not r.note:
+        lines += prose(f"{look_alikes_phrase(r.look_alikes)} code shaped like this snippet", "Common    ")
+    if r.note:
+        lines += [""] + prose(r.note, "Note: ", "      ")
+    if not r.matches:
+        lines += [""] + prose("No match: nothing in the index shares enough code with this snippet.")
+    for m in r.matches:
+        lines += [""] + match_rows(m, len(r.matches), s.text)
+    lines += ["", "Attribution"] + attribution_rows(r)
+    lines += ["", "How to reproduce"] + reproduce_rows(r)
+    return "\n".join(clean(x) for x in lines) + "\n"

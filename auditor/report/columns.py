@@ -1,0 +1,120 @@
+"""Fixed-width layout for reports that are pasted into mail: every line at most 72 columns.
+
+Widths are display columns (a CJK character takes two, a combining accent none), measured
+with ``wcwidth`` as terminals and mail clients do. Code is never reflowed: a line too long
+is cut into rows, each continuation marked, so no character is lost or moved between lines.
+"""
+from __future__ import annotations
+
+import re
+
+from wcwidth import wcwidth
+
+WIDTH = 72
+
+# Control characters, terminal escape sequences and bidi overrides in a snippet or a path
+# must not reach a terminal: they could rewrite what the report appears to say.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(s: str) -> str:
+    return _UNSAFE.sub("\ufffd", s)
+
+
+def width(s: str) -> int:
+    return sum(max(0, wcwidth(ch)) for ch in s)
+
+
+def _take(s: str, room: int) -> int:
+    """How many leading characters of ``s`` fit in ``room`` columns (at least one)."""
+    used = 0
+    for i, ch in enumerate(s):
+        w = max(0, wcwidth(ch))
+        if used + w > room and i > 0:
+            return i
+        used += w
+    return len(s)
+
+
+def code_rows(prefix: str, line: str, cont: str | None = None, limit: int = WIDTH) -> list[str]:
+    """``prefix`` + one line of code, cut into rows of at most ``limit`` columns; rows after
+    the first start with ``cont`` (by default ``prefix``'s width of blanks ending in ``+``)."""
+    line = clean(line.expandtabs(4).rstrip())
+    if cont is None:
+        cont = " " * max(0, width(prefix) - 2) + "+ "
+    rows, lead = [], prefix
+    while True:
+        room = max(8, limit - width(lead))
+        if width(line) <= room:
+            rows.append((lead + line).rstrip())
+            return rows
+        k = _take(line, room)
+        rows.append(lead + line[:k])
+        line, lead = line[k:], cont
+
+
+def prose(text: str, first: str = "", rest: str | None = None, limit: int = WIDTH) -> list[str]:
+    """``text`` wrapped at word boundaries: the first row starts with ``first``, the others with
+    ``rest`` (blanks as wide as ``first`` by default). A word wider than a row is cut."""
+    rest = " " * width(first) if rest is None else rest
+    rows: list[str] = []
+    lead, cur = first, ""
+    for word in clean(" ".join(text.split())).split(" "):
+        if not word:
+            continue
+        while True:
+            room = limit - width(lead)
+            if not cur and width(word) > room:  # a URL or path longer than a row
+                k = _take(word, room)
+                rows.append(lead + word[:k])
+                word, lead = word[k:], rest
+                continue
+            if cur and width(cur) + 1 + width(word) > room:
+                rows.append(lead + cur)
+                lead, cur = rest, ""
+                continue
+            cur = f"{cur} {word}" if cur else word
+            break
+    if cur or not rows:
+        rows.append((lead + cur).rstrip())
+    return rows
+
+
+def block(text: str, indent: str = "", limit: int = WIDTH) -> list[str]:
+    """A block of text that keeps its lines (a licence notice): each line re-wrapped only when
+    it is too wide, at word boundaries, its own indentation kept."""
+    out = []
+    for line in clean(text.expandtabs(4)).splitlines():
+        if width(indent + line) <= limit:
+            out.append((indent + line).rstrip())
+        else:
+            lead = indent + line[: len(line) - len(line.lstrip())]
+            out += prose(line, lead, lead, limit)
+    return out
+
+
+def command_rows(argv: list[str], prefix: str = "$ ", limit: int = WIDTH) -> list[str]:
+    """A shell command that still runs when pasted from a 72-column mail: broken between
+    arguments with `` \\`` continuations, and inside an unquoted word too long for a row with a
+    backslash-newline, which the shell removes."""
+    import shlex
+
+    words = [a if a in (">", "|") else shlex.quote(a) for a in argv]
+    rows, cur = [], prefix
+    indent = " " * (width(prefix) + 2)
+    for w in words:
+        sep = "" if cur.strip() in ("", prefix.strip()) else " "
+        if width(cur + sep + w) + 2 <= limit:
+            cur += sep + w
+            continue
+        if cur.strip() not in ("", prefix.strip()):
+            rows.append(cur + " \\")
+            cur = indent
+        while width(cur + w) + 2 > limit:
+            k = _take(w, limit - width(cur) - 1)
+            k = w.rfind("/", 0, k) + 1 or k  # a path breaks after a slash
+            rows.append(cur + w[:k] + "\\")
+            cur, w = "", w[k:]
+        cur += w
+    rows.append(cur)
+    return rows
