@@ -111,3 +111,13 @@ def audit(queries: str | os.PathLike, out_dir: str | os.PathLike, index=None, *,
         index = open_index(index, show_progress=show_progress)
     return run_audit(queries, out_dir, index, columns=Columns(id_column, text_column, model_column, prompt_column, license_answer_column), top_k=top_k,
                      workers=workers, show_progress=show_progress)
+
+def verify_report(report, index=None):
+    """Re-run the trace a JSON report (a path or its parsed dict) records, against ``index`` (an
+    open Index, a directory, or None for the one the report names). Returns a
+    :class:`auditor.report.confirm.Confirmation`: ``confirmed`` and the ``differences``."""
+    from .report.confirm import confirm, load_report
+
+    if not isinstance(report, dict):
+        report = load_report(report)
+    return confirm(report, index)

@@ -1,7 +1,8 @@
 """Command line: parse, call :mod:`auditor.api`, print. Nothing else lives here.
 
-Exit status: 0 when the command ran (a trace with no match included), 2 on bad input
-or an unusable index (one line on stderr), 1 on an unexpected internal error.
+Exit status: 0 when the command ran (a trace with no match included), 1 when ``verify``
+finds a report that no longer holds, 2 on bad input or an unusable index (one line on
+stderr), 70 (EX_SOFTWARE) on an unexpected internal error.
 """
 from __future__ import annotations
 
@@ -135,6 +136,9 @@ def trace_cmd(file, index_dir, top_k, fmt, language, quiet, output):
     _do_trace(file, index_dir, top_k, fmt, language, quiet, output)
 
 
+cli.add_command(trace_cmd, "trace-snippet")  # the name of the stand-alone command, as reports write it
+
+
 @cli.group("index", help="Build and inspect indexes.")
 def index_group():
     pass
@@ -238,6 +242,33 @@ def audit_cmd(queries, index_dir, out_dir, id_column, text_column, model_column,
     click.echo(json.dumps({"out": out_dir, **counts}))
 
 
+@cli.command("verify", help="""Re-run the trace a JSON report records and confirm it.
+
+REPORT is a report written by 'trace-snippet --format json' (schema auditor.trace/2):
+it holds the snippet, the index and the parameters. The trace is run again against
+that index (or --index DIR) and every claim is compared: verdict, matched files and
+lines, measures, aligned blocks, licence, evidence, holders and attribution.
+
+Exit status 0 when the report holds, 1 when it does not (each difference is listed),
+2 on an unreadable report or index.""")
+@click.argument("report", type=click.Path(dir_okay=False))
+@click.option("--index", "index_dir", type=click.Path(file_okay=False), default=None,
+              help="Index directory to re-run against (default: the one the report names).")
+@click.option("--format", "-f", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@_errors_to_exit
+def verify_cmd(report, index_dir, fmt):
+    from . import api
+
+    confirmation = api.verify_report(report, index_dir)
+    if fmt == "json":
+        click.echo(json.dumps(confirmation.__dict__, indent=2, ensure_ascii=False))
+    else:
+        from .report.confirm import render_confirmation
+
+        click.echo(render_confirmation(confirmation, report), nl=False)
+    sys.exit(0 if confirmation.confirmed else 1)
+
+
 def _run(command: click.Command, argv, prog_name: str) -> None:
     """Run a click command, turning usage errors into one line on stderr and exit status 2."""
     try:
@@ -257,7 +288,7 @@ def _run(command: click.Command, argv, prog_name: str) -> None:
             raise
         click.echo(f"auditor: internal error: {e.__class__.__name__}: {e} "
                    "(a bug: please report it; AUDITOR_DEBUG=1 shows the traceback)", err=True)
-        sys.exit(1)
+        sys.exit(70)
     sys.exit(rv if isinstance(rv, int) else 0)
 
 

@@ -35,7 +35,7 @@ def test_trace_snippet_json_from_stdin(stdlib_index):
     r = run([str(BIN / "trace-snippet"), "--index", str(stdlib_index), "--format", "json", "-"], decoder_chunk())
     assert r.returncode == 0, r.stderr.decode()
     d = json.loads(r.stdout)
-    assert d["schema"] == "auditor.trace/1" and d["verdict"] == "verbatim"
+    assert d["schema"] == "auditor.trace/2" and d["verdict"] == "verbatim"
     m = d["matches"][0]
     assert m["source"]["path"] == "json/decoder.py" and m["source"]["swhid"].startswith("swh:1:cnt:")
     assert set(d["snippet"]) >= {"sha1", "swhid", "lines", "tokens", "language"}
@@ -44,7 +44,7 @@ def test_trace_snippet_json_from_stdin(stdlib_index):
     assert m["snippet_lines"][0] == 1 and m["source_lines"][0] == 69
 
 
-@pytest.mark.parametrize("fmt,needle", [("text", "verdict VERBATIM"), ("markdown", "# auditor trace: verbatim")])
+@pytest.mark.parametrize("fmt,needle", [("text", "Verdict: VERBATIM"), ("markdown", "# auditor trace: verbatim")])
 def test_trace_formats_are_plain_and_pipeable(stdlib_index, tmp_path, fmt, needle):
     f = tmp_path / "snippet.py"
     f.write_text(decoder_chunk())
@@ -134,7 +134,7 @@ def test_python_dash_m_and_help():
 def test_readme_documents_every_command_and_ci_runs_its_test_command():
     readme = (REPO / "README.md").read_text()
     for cmd in ("trace-snippet", "auditor index build", "auditor index info", "auditor index env", "auditor audit",
-                "auditor.trace/1"):
+                "auditor.trace/2"):
         assert cmd in readme, cmd
     ci = (REPO / ".ci" / "run").read_text()
     test_cmd = [ln for ln in ci.splitlines() if "pytest" in ln and not ln.startswith("#")][0].strip()

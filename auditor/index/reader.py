@@ -90,7 +90,7 @@ class Index:
         if self._description is None:
             counts = self.manifest.get("counts", {})
             self._description = {
-                "id": self.id, "path": str(self.path), "manifest_sha256": manifest_sha256(self.path),
+                "id": self.id, "path": str(self.path.resolve()), "manifest_sha256": manifest_sha256(self.path),
                 "config": self.config.tag, "files": counts.get("files"), "windows": counts.get("windows"),
                 "sources": [s.get("spec") for s in self.manifest.get("sources", [])]}
         return dict(self._description)

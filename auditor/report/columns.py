@@ -81,15 +81,29 @@ def prose(text: str, first: str = "", rest: str | None = None, limit: int = WIDT
 
 
 def block(text: str, indent: str = "", limit: int = WIDTH) -> list[str]:
-    """A block of text that keeps its lines (a licence notice): each line re-wrapped only when
-    it is too wide, at word boundaries, its own indentation kept."""
-    out = []
-    for line in clean(text.expandtabs(4)).splitlines():
-        if width(indent + line) <= limit:
-            out.append((indent + line).rstrip())
+    """A block of text that keeps its lines (a licence notice): a paragraph whose lines all fit
+    is kept as it is; one with a line too wide (the MIT text's 78 columns) is re-flowed as a
+    whole at word boundaries, its words and their order unchanged."""
+    out: list[str] = []
+    paragraph: list[str] = []
+
+    def flush() -> None:
+        if all(width(indent + line) <= limit for line in paragraph):
+            out.extend((indent + line).rstrip() for line in paragraph)
         else:
-            lead = indent + line[: len(line) - len(line.lstrip())]
-            out += prose(line, lead, lead, limit)
+            lead = indent + paragraph[0][: len(paragraph[0]) - len(paragraph[0].lstrip())]
+            out.extend(prose(" ".join(paragraph), lead, lead, limit))
+        paragraph.clear()
+
+    for line in clean(text.expandtabs(4)).splitlines():
+        if line.strip():
+            paragraph.append(line)
+            continue
+        if paragraph:
+            flush()
+        out.append("")
+    if paragraph:
+        flush()
     return out
 
 

@@ -1,30 +1,43 @@
 """Plain-text report: pastes cleanly into a mail (72 columns, no ANSI) and pipes cleanly."""
 from __future__ import annotations
 
+import re
+
 from ..models import Match, TraceResult, look_alikes_phrase
 from .columns import block, clean, code_rows, command_rows, prose
 from .reproduce import SNIPPET_ARG, reproduce_info
 
 
+_NAME = re.compile(r"[^\W\d]\w*")
+_COMMENT = re.compile(r"^\s*(#|//|/\*|\*|--|;|%|<!--)")
+
+
+def _shape(line: str) -> str:
+    """A line with its names blanked: a renamed copy's line has the source line's shape."""
+    return _NAME.sub("I", " ".join(line.split()))
+
+
 def paired_lines(left: list[str], right: list[str]) -> list[tuple[int | None, int | None]]:
     """Line pairs (index into ``left``, index into ``right``; None for a line with no partner) of
-    one aligned block, like a line diff: lines equal but for whitespace side by side, a comment
-    or blank line that only one side has across from nothing, changed lines paired in order."""
+    one aligned block, like a line diff: lines of the same shape (equal once names are blanked,
+    so renamed lines pair up) side by side; a comment or blank line that only one side has
+    across from nothing; other changed lines paired in order."""
     from difflib import SequenceMatcher
 
-    a = [" ".join(x.split()) for x in left]
-    b = [" ".join(x.split()) for x in right]
+    a, b = [_shape(x) for x in left], [_shape(x) for x in right]
+    alone_a = [not x.strip() or bool(_COMMENT.match(x)) for x in left]
+    alone_b = [not x.strip() or bool(_COMMENT.match(x)) for x in right]
     pairs: list[tuple[int | None, int | None]] = []
     for tag, i0, i1, j0, j1 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag == "equal":
             pairs += [(i0 + k, j0 + k) for k in range(i1 - i0)]
             continue
-        i, j = i0, j0  # changed lines pair in order; a blank line stands alone
+        i, j = i0, j0  # changed lines pair in order; a blank or comment line stands alone
         while i < i1 or j < j1:
-            if i < i1 and (j >= j1 or not a[i]):
+            if i < i1 and (j >= j1 or alone_a[i]):
                 pairs.append((i, None))
                 i += 1
-            elif j < j1 and (i >= i1 or not b[j]):
+            elif j < j1 and (i >= i1 or alone_b[j]):
                 pairs.append((None, j))
                 j += 1
             else:

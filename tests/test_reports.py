@@ -1,0 +1,194 @@
+"""Golden files for every renderer, and the properties a cited report must keep.
+
+The corpus is six 1.16.0 (MIT, Benjamin Peterson; shipped in tests/data/golden/corpus with
+its licence); the snippets in tests/data/golden/snippets are a verbatim copy, a renamed
+copy, a copy wrapped in hostile text (script tags, Markdown links, terminal escapes, a bidi
+override, wide characters) and original code.
+
+Regenerate the expected files only on purpose, and read the diff before committing:
+
+    AUDITOR_REGEN_GOLDEN=1 .venv/bin/python -m pytest tests/test_reports.py
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+import json
+import os
+from pathlib import Path
+import subprocess
+import sys
+
+import pytest
+from wcwidth import wcswidth
+
+from auditor import api
+from auditor.report import RENDERERS
+from auditor.report.confirm import confirm, render_confirmation
+
+GOLDEN = Path(__file__).parent / "data" / "golden"
+SNIPPETS = sorted(p.stem for p in (GOLDEN / "snippets").glob("*.py"))
+REGEN = os.environ.get("AUDITOR_REGEN_GOLDEN") == "1"
+EXT = {"text": "txt", "markdown": "md", "json": "json", "html": "html"}
+# What differs from one machine to the next is pinned, so the files compare byte for byte.
+FIXED_INDEX = {"id": "idx-golden0000000000", "path": "/srv/auditor/idx/six", "manifest_sha256": "0" * 64,
+               "sources": ["/srv/corpus/six-1.16.0"]}
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="module")
+def six_index(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("golden") / "six"
+    api.build_index([str(GOLDEN / "corpus" / "six-1.16.0")], out, workers=1, show_progress=False)
+    return out
+
+
+@pytest.fixture(autouse=True)
+def _fixed_python(monkeypatch):
+    import auditor.report.reproduce as reproduce
+
+    monkeypatch.setattr(reproduce.platform, "python_version", lambda: "3.11.7")
+
+
+def _pinned(result):
+    return replace(result, index={**result.index, **FIXED_INDEX})
+
+
+def _check_golden(name: str, actual: str) -> None:
+    path = GOLDEN / "expected" / name
+    if REGEN:
+        path.write_text(actual, encoding="utf-8")
+        return
+    assert path.is_file(), f"no golden file {path}: run with AUDITOR_REGEN_GOLDEN=1 once"
+    expected = path.read_text(encoding="utf-8")
+    assert actual == expected, f"{name} differs from its golden file (AUDITOR_REGEN_GOLDEN=1 regenerates it)"
+
+
+@pytest.fixture(scope="module")
+def results(six_index):
+    index = api.open_index(six_index)
+    return {name: api.trace_snippet((GOLDEN / "snippets" / f"{name}.py").read_text("utf-8"), index)
+            for name in SNIPPETS}
+
+
+def test_the_golden_snippets_cover_every_verdict(results):
+    verdicts = {name: r.verdict for name, r in results.items()}
+    assert verdicts == {"verbatim": "verbatim", "renamed": "near-verbatim", "hostile": "verbatim",
+                        "original": "none"}
+    renamed = results["renamed"].matches[0]
+    assert renamed.source.path == "six.py" and renamed.source.license == "MIT"
+    assert any(not b.exact for b in renamed.blocks)  # the renamed lines are shown as such
+
+
+@pytest.mark.parametrize("fmt", list(RENDERERS))
+@pytest.mark.parametrize("name", SNIPPETS)
+def test_renderer_matches_its_golden_file(results, name, fmt):
+    _check_golden(f"{name}.{EXT[fmt]}", api.render(_pinned(results[name]), fmt))
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+@pytest.mark.parametrize("name", SNIPPETS)
+def test_mail_reports_fit_72_columns_without_escapes(results, name, fmt):
+    out = api.render(results[name], fmt)  # the real, unpinned paths: long ones must wrap too
+    for line in out.splitlines():
+        assert wcswidth(line) <= 72, f"{wcswidth(line)} columns: {line!r}"
+    assert "\x1b" not in out and "\u202e" not in out
+
+
+def test_text_report_holds_what_a_reader_checks(results):
+    r = results["renamed"]
+    out = api.render(r, "text")
+    m = r.matches[0]
+    for needed in (m.source.swhid, "six.py", f"lines {m.source_lines[0]}-{m.source_lines[1]}", "MIT",
+                   "Benjamin Peterson", "because", ">= ", "How to reproduce", "manifest", "auditor verify report.json",
+                   "git hash-object SNIPPET", r.snippet.sha1):
+        assert needed in out, needed
+    # every aligned source line is shown with its own line number
+    source = (GOLDEN / "corpus" / "six-1.16.0" / "six.py").read_text().splitlines()
+    for b in m.blocks:
+        for n in range(b.source_lines[0], b.source_lines[1] + 1):
+            if source[n - 1].strip():
+                assert f" {n} " in out, n
+
+
+def test_markdown_and_html_cannot_be_injected(results):
+    r = results["hostile"]
+    md = api.render(r, "markdown")
+    outside_fences, fenced = [], False
+    for line in md.splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced:
+            outside_fences.append(line)
+    prose = "\n".join(outside_fences)
+    assert "](" not in prose.replace("\\](", "") and "<script" not in prose and "<img" not in prose
+    html = api.render(r, "html")
+    assert "<script" not in html.lower() and "<img" not in html.lower()
+    assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in html
+    assert "Content-Security-Policy" in html and "script-src 'none'" in html
+
+
+def test_command_in_the_report_runs_when_pasted(results, six_index, tmp_path):
+    """The `\\` continuations of the 72-column command make the same command again in a shell."""
+    out = api.render(results["verbatim"], "text")
+    rows = out.splitlines()
+    start = next(i for i, line in enumerate(rows) if line.strip().startswith("$ auditor trace-snippet"))
+    end = next(i for i in range(start, len(rows)) if not rows[i].endswith("\\"))
+    pasted = "\n".join(rows[start:end + 1]).strip()[2:]
+    snippet = tmp_path / "SNIPPET"
+    snippet.write_text((GOLDEN / "snippets" / "verbatim.py").read_text())
+    env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"}
+    r = subprocess.run(["bash", "-c", pasted], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["matches"][0]["source_lines"] == list(results["verbatim"].matches[0].source_lines)
+    assert report["index"]["path"] == str(six_index.resolve())
+
+
+def test_verify_confirms_and_pinpoints_tampering(results, six_index, tmp_path):
+    report = json.loads(api.render(results["renamed"], "json"))
+    ok = confirm(report, six_index)
+    assert ok.confirmed and ok.differences == [], ok.differences
+    tampered = json.loads(json.dumps(report))
+    tampered["matches"][0]["source"]["license"] = "GPL-3.0-only"
+    tampered["matches"][0]["source_lines"][1] += 3
+    tampered["attribution"]["present_in_snippet"] = True
+    bad = confirm(tampered, six_index)
+    assert not bad.confirmed
+    assert sorted(d.split(":")[0] for d in bad.differences) == [
+        "attribution.present_in_snippet", "matches[1].source.license", "matches[1].source_lines"]
+    pinned = replace(bad, index_path=FIXED_INDEX["path"])
+    _check_golden("verify-tampered.txt", render_confirmation(pinned, "report.json"))
+    edited = json.loads(json.dumps(report))
+    edited["snippet"]["text"] += "\n# one more line\n"
+    assert any(d.startswith("snippet.text") for d in confirm(edited, six_index).differences)
+
+
+def test_verify_command_exit_status(results, six_index, tmp_path):
+    good = tmp_path / "report.json"
+    good.write_text(api.render(results["verbatim"], "json"))
+    r = subprocess.run([str(BIN / "auditor"), "verify", str(good)], capture_output=True, text=True)
+    assert r.returncode == 0 and "CONFIRMED" in r.stdout, r.stdout + r.stderr
+    d = json.loads(good.read_text())
+    d["matches"][0]["source"]["holders"] = ["Someone Else"]
+    bad = tmp_path / "tampered.json"
+    bad.write_text(json.dumps(d))
+    r = subprocess.run([str(BIN / "auditor"), "verify", str(bad)], capture_output=True, text=True)
+    assert r.returncode == 1 and "matches[1].source.holders" in r.stdout and "DIFFERS" in r.stdout
+    for content, needle in (("not json", "not a JSON report"), ('{"schema": "auditor.trace/1"}', "schema")):
+        (tmp_path / "x.json").write_text(content)
+        r = subprocess.run([str(BIN / "auditor"), "verify", str(tmp_path / "x.json")], capture_output=True, text=True)
+        assert r.returncode == 2 and needle in r.stderr and "Traceback" not in r.stderr
+
+
+def test_audit_summary_matches_its_golden_file(results):
+    from auditor.audit import flat_rows
+    from auditor.report.json_report import trace_dict
+    from auditor.report.summary import render_markdown, summarize
+
+    flat = []
+    for row, name in enumerate(SNIPPETS):
+        d = trace_dict(_pinned(results[name]))
+        flat += flat_rows(row, {"id": name, "model": "golden-model"}, d, None)
+    summary = summarize(flat, FIXED_INDEX)
+    _check_golden("audit-summary.md", render_markdown(summary))
+    _check_golden("audit-summary.json", json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
