@@ -38,7 +38,9 @@ def _take(s: str, room: int) -> int:
 
 def code_rows(prefix: str, line: str, cont: str | None = None, limit: int = WIDTH) -> list[str]:
     """``prefix`` + one line of code, cut into rows of at most ``limit`` columns; rows after
-    the first start with ``cont`` (by default ``prefix``'s width of blanks ending in ``+``)."""
+    the first start with ``cont`` (by default ``prefix``'s width of blanks ending in ``+``).
+    A row is cut before a blank in its second half when it has one, the blank carried to the
+    next row (``+  starting at``), so words stay whole and no blank is left trailing."""
     line = clean(line.expandtabs(4).rstrip())
     if cont is None:
         cont = " " * max(0, width(prefix) - 2) + "+ "
@@ -49,6 +51,9 @@ def code_rows(prefix: str, line: str, cont: str | None = None, limit: int = WIDT
             rows.append((lead + line).rstrip())
             return rows
         k = _take(line, room)
+        blank = line.rfind(" ", 0, k)
+        if blank > k // 2 and line[:blank].strip():
+            k = blank
         rows.append(lead + line[:k])
         line, lead = line[k:], cont
 
