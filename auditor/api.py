@@ -77,16 +77,23 @@ def open_index(path: str | os.PathLike | None = None, *, show_progress: bool = T
 
 
 def trace_snippet(text: str, index=None, *, top_k: int = 5, language: str | None = None,
-                  verify_config: VerifyConfig | None = None) -> TraceResult:
-    """Trace one snippet. ``index`` is an open Index, a directory, or None for the env index."""
+                  verify_config: VerifyConfig | None = None, project_license: str | None = None) -> TraceResult:
+    """Trace one snippet. ``index`` is an open Index, a directory, or None for the env index.
+    ``project_license`` (SPDX, e.g. "GPL-2.0-only"): say for each match whether its source's
+    licence can be combined into a project under that licence."""
     from .index.reader import Index
     from .matching.trace import trace
 
     if top_k < 1:
         raise AuditorError(f"--top-k must be at least 1, got {top_k}")
+    if project_license is not None:
+        from .licensing.compatibility import check_project_license
+
+        project_license = check_project_license(project_license)
     if not isinstance(index, Index):
         index = open_index(index)
-    return trace(index, text, top_k=top_k, language=language, verify_config=verify_config)
+    return trace(index, text, top_k=top_k, language=language, verify_config=verify_config,
+                 project_license=project_license)
 
 
 def render(result: TraceResult, fmt: str = "text") -> str:
@@ -101,15 +108,20 @@ def render(result: TraceResult, fmt: str = "text") -> str:
 def audit(queries: str | os.PathLike, out_dir: str | os.PathLike, index=None, *, id_column: str = "id",
           text_column: str = "text", model_column: str | None = None, prompt_column: str | None = None,
           license_answer_column: str | None = None, top_k: int = 5, workers: int | None = None,
-          show_progress: bool = True) -> dict:
+          show_progress: bool = True, project_license: str | None = None) -> dict:
     """Trace every row of a JSONL/CSV/parquet file, on ``workers`` processes (default: every core),
     resumably; write results.jsonl, results.parquet, summary.json and summary.md. Returns counts."""
     from .audit import Columns, run_audit
     from .index.reader import Index
 
+    if project_license is not None:
+        from .licensing.compatibility import check_project_license
+
+        project_license = check_project_license(project_license)  # before an index is built
     if not isinstance(index, Index):
         index = open_index(index, show_progress=show_progress)
     return run_audit(queries, out_dir, index, columns=Columns(id_column, text_column, model_column, prompt_column, license_answer_column), top_k=top_k,
+                     project_license=project_license,
                      workers=workers, show_progress=show_progress)
 
 def verify_report(report, index=None):
@@ -121,3 +133,40 @@ def verify_report(report, index=None):
     if not isinstance(report, dict):
         report = load_report(report)
     return confirm(report, index)
+
+
+def review_patch(patch_text: str, index=None, *, project_license: str | None = None, top_k: int = 3,
+                 show_progress: bool = True):
+    """Trace the lines a unified diff adds, hunk by hunk (:mod:`auditor.review`). Returns a
+    :class:`auditor.review.Review`; its ``exit_status`` is 1 when a hunk needs attention."""
+    from .index.reader import Index
+    from .review import parse_patch, review_patch as review
+
+    if project_license is not None:
+        from .licensing.compatibility import check_project_license
+
+        project_license = check_project_license(project_license)
+    parse_patch(patch_text)  # bad input is refused before an index is built
+    if not isinstance(index, Index):
+        index = open_index(index, show_progress=show_progress)
+    return review(patch_text, index, project_license=project_license, top_k=top_k)
+
+
+def membership(tree: str | os.PathLike, index=None, *, min_share: float | None = None, top: int = 5,
+               show_progress: bool = True):
+    """Which files of the source tree ``tree``, or near copies of them, ``index`` holds, and under
+    which repository names (:mod:`auditor.membership`)."""
+    from .index.reader import Index
+    from .membership import MIN_SHARE, membership as lookup
+    from .progress import progress_bar
+
+    if not Path(tree).is_dir():
+        raise AuditorError(f"{tree} is not a directory: give the root of your source tree")
+    if not isinstance(index, Index):
+        index = open_index(index, show_progress=show_progress)
+    from .corpus.trees import walk_source_paths
+
+    total = sum(1 for _ in walk_source_paths(Path(tree))) if show_progress else None
+    with progress_bar("looking up", total=total, enabled=show_progress) as bar:
+        return lookup(tree, index, min_share=MIN_SHARE if min_share is None else min_share, top=top,
+                      progress=lambda: bar.advance(1))

@@ -30,7 +30,7 @@ FLAT_COLUMNS = (
     ("repo_name", "string"), ("path", "string"), ("blob_id", "string"), ("license", "string"),
     ("license_category", "string"), ("attribution_required", "bool"), ("attribution_present", "bool"),
     ("attribution_wrong_license", "bool"), ("in_prompt", "bool"), ("license_answer", "string"),
-    ("license_answer_correct", "bool"),
+    ("license_answer_correct", "bool"), ("compatibility", "string"),
 )
 
 
@@ -183,7 +183,8 @@ def flat_rows(row: int, gen: dict, d: dict | None, error: str | None) -> list[di
                      "repo_name": src.get("repo_name"), "path": src.get("path"), "blob_id": src.get("blob_id"),
                      "license": src.get("license"), "license_category": src.get("license_category"),
                      "in_prompt": in_prompt(gen["text"], m, gen["prompt"]) if m and gen.get("prompt") else None,
-                     "license_answer_correct": answer_names(answer, src.get("license")) if m and answer else None})
+                     "license_answer_correct": answer_names(answer, src.get("license")) if m and answer else None,
+                     "compatibility": (m.get("compatibility") or {}).get("verdict") if m else None})
     return rows
 
 
@@ -221,6 +222,7 @@ class AuditStep:
     state: str
     index_path: str
     top_k: int
+    project_license: str | None = None
 
     def part(self, rank: int) -> Path:
         return Path(self.state) / f"part-{rank:06d}.jsonl"
@@ -246,7 +248,7 @@ class AuditStep:
                 try:
                     if row["text"] is None:
                         raise AuditorError("the text column is not text")
-                    d = trace_dict(trace(index, row["text"], top_k=self.top_k))
+                    d = trace_dict(trace(index, row["text"], top_k=self.top_k, project_license=self.project_license))
                     del d["snippet"]["text"]  # the input row holds it already
                 except AuditorError as e:
                     error = str(e)
@@ -257,7 +259,8 @@ class AuditStep:
         return len(rows)
 
 
-def _prepare(queries, out_dir: Path, columns: Columns, index_id: str, top_k: int) -> tuple[Path, list[int]]:
+def _prepare(queries, out_dir: Path, columns: Columns, index_id: str, top_k: int,
+             project_license: str | None = None) -> tuple[Path, list[int]]:
     """Write (or reuse) the prepared input and its manifest; (state dir, rows of each shard)."""
     import pyarrow.parquet as pq
 
@@ -266,6 +269,8 @@ def _prepare(queries, out_dir: Path, columns: Columns, index_id: str, top_k: int
         raise AuditorError(f"no queries file at {queries}")
     manifest = {"schema": "auditor.audit-state/1", "input_sha256": _input_digest(queries), "index": index_id,
                 "columns": [columns.id, columns.text, columns.optional()], "top_k": top_k, "shard_rows": SHARD_ROWS}
+    if project_license:
+        manifest["project_license"] = project_license
     manifest_path = state / "manifest.json"
     if manifest_path.is_file():
         try:
@@ -287,13 +292,17 @@ def _prepare(queries, out_dir: Path, columns: Columns, index_id: str, top_k: int
 
 
 def run_audit(queries, out_dir, index, *, columns: Columns = Columns(), top_k: int = 5, workers: int | None = None,
-              show_progress: bool = True) -> dict:
+              show_progress: bool = True, project_license: str | None = None) -> dict:
     from .pipeline import LocalExecutor
     from .report.summary import summarize, write_summary
 
     out_dir = Path(out_dir)
-    state, shard_rows = _prepare(queries, out_dir, columns, index.id, top_k)
-    step = AuditStep(str(state), str(index.path), top_k)
+    if project_license:
+        from .licensing.compatibility import check_project_license
+
+        project_license = check_project_license(project_license)
+    state, shard_rows = _prepare(queries, out_dir, columns, index.id, top_k, project_license)
+    step = AuditStep(str(state), str(index.path), top_k, project_license)
     with progress_bar("auditing", total=sum(shard_rows), enabled=show_progress, unit="snippets") as bar:
         bar.advance(sum(n for rank, n in enumerate(shard_rows) if step.done(rank)))  # finished before
         LocalExecutor(workers).run(step, len(shard_rows), on_done=lambda rank, n: bar.advance(n))
@@ -306,7 +315,7 @@ def run_audit(queries, out_dir, index, *, columns: Columns = Columns(), top_k: i
         for r in results:
             fh.write(json.dumps(r, ensure_ascii=False) + "\n")
     _write_parquet(out_dir / "results.parquet", flat)
-    summary = summarize(flat, index.describe())
+    summary = summarize(flat, index.describe(), project_license)
     write_summary(out_dir, summary, flat)
     return {"inputs": summary["outputs"], "errors": summary["errors"], "matched": summary["matched"]}
 

@@ -43,6 +43,12 @@ def index_option(f):
                              "built on first use).")(f)
 
 
+def project_license_option(f):
+    return click.option("--project-license", default=None, metavar="SPDX",
+                        help="Your project's licence (e.g. GPL-2.0-only, MIT): say for each match whether its "
+                             "source's licence can be combined into it (compatible, incompatible, needs review).")(f)
+
+
 def quiet_option(f):
     return click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary on stderr.")(f)
 
@@ -81,15 +87,20 @@ def _trace_command(f):
                      help="Write the report to this file (atomically) instead of stdout.")(f)
     f = click.option("--language", "-l", default=None,
                      help="Language of the snippet (e.g. Python, Java, C); guessed when omitted.")(f)
+    f = project_license_option(f)
     return quiet_option(f)
 
 
-def _do_trace(file, index_dir, top_k, fmt, language, quiet, output):
+def _do_trace(file, index_dir, top_k, fmt, language, project_license, quiet, output):
     from . import api
 
     text = _read_snippet(file)
+    if project_license:
+        from .licensing.compatibility import check_project_license
+
+        project_license = check_project_license(project_license)  # before building or opening an index
     index = api.open_index(index_dir, show_progress=not quiet)
-    result = api.trace_snippet(text, index, top_k=top_k, language=language)
+    result = api.trace_snippet(text, index, top_k=top_k, language=language, project_license=project_license)
     _emit(api.render(result, fmt), output)
 
 
@@ -119,8 +130,8 @@ snippet needed. Exit status 0 whether or not a match is found, 2 on bad input.
 @_trace_command
 @click.version_option(__version__, prog_name="auditor")
 @_errors_to_exit
-def trace_snippet_cli(file, index_dir, top_k, fmt, language, quiet, output):
-    _do_trace(file, index_dir, top_k, fmt, language, quiet, output)
+def trace_snippet_cli(file, index_dir, top_k, fmt, language, project_license, quiet, output):
+    _do_trace(file, index_dir, top_k, fmt, language, project_license, quiet, output)
 
 
 @click.group(help="Trace machine-generated code to the licensed training files it came from.")
@@ -132,8 +143,8 @@ def cli():
 @cli.command("trace", help=TRACE_HELP)
 @_trace_command
 @_errors_to_exit
-def trace_cmd(file, index_dir, top_k, fmt, language, quiet, output):
-    _do_trace(file, index_dir, top_k, fmt, language, quiet, output)
+def trace_cmd(file, index_dir, top_k, fmt, language, project_license, quiet, output):
+    _do_trace(file, index_dir, top_k, fmt, language, project_license, quiet, output)
 
 
 cli.add_command(trace_cmd, "trace-snippet")  # the name of the stand-alone command, as reports write it
@@ -229,16 +240,17 @@ kill -9) and only the missing shards are traced.""")
               help="Column holding the model's own answer when asked for the licence (licence accuracy).")
 @click.option("--top-k", "-k", type=click.IntRange(min=1), default=5, show_default=True)
 @click.option("--workers", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores).")
+@project_license_option
 @quiet_option
 @_errors_to_exit
 def audit_cmd(queries, index_dir, out_dir, id_column, text_column, model_column, prompt_column,
-              license_answer_column, top_k, workers, quiet):
+              license_answer_column, top_k, workers, project_license, quiet):
     from . import api
 
     counts = api.audit(queries, out_dir, index_dir, id_column=id_column, text_column=text_column,
                        model_column=model_column, prompt_column=prompt_column,
                        license_answer_column=license_answer_column, top_k=top_k, workers=workers,
-                       show_progress=not quiet)
+                       show_progress=not quiet, project_license=project_license)
     click.echo(json.dumps({"out": out_dir, **counts}))
 
 
@@ -267,6 +279,61 @@ def verify_cmd(report, index_dir, fmt):
 
         click.echo(render_confirmation(confirmation, report), nl=False)
     sys.exit(0 if confirmation.confirmed else 1)
+
+
+@cli.command("review", help="""Review a patch: trace the lines it adds, hunk by hunk.
+
+PATCH is a unified diff or 'git format-patch' output; '-' or nothing reads stdin
+(git show HEAD | auditor review --project-license GPL-2.0-only). Each hunk's added
+lines are traced; a hunk needs attention when it holds a copy (verbatim or
+near-verbatim) whose licence is incompatible with --project-license or needs review,
+or whose attribution is required but missing from the patch. Findings carry the
+matched source, licence, holders, verdict and notice.
+
+Exit status: 0 clean, 1 findings that need attention, 2 bad input. Usable from CI and
+pre-commit hooks.""")
+@click.argument("patch", required=False, type=click.Path(dir_okay=False, allow_dash=True))
+@index_option
+@project_license_option
+@click.option("--format", "-f", "fmt", type=click.Choice(("text", "markdown", "json")), default="text",
+              show_default=True, help="text for terminals and mail, markdown to reply on a list or forge, json for CI.")
+@click.option("--top-k", "-k", type=click.IntRange(min=1), default=3, show_default=True, help="Matches per hunk.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="Write the review to this file.")
+@quiet_option
+@_errors_to_exit
+def review_cmd(patch, index_dir, project_license, fmt, top_k, output, quiet):
+    from . import api
+
+    text = _read_snippet(patch)
+    review = api.review_patch(text, index_dir, project_license=project_license, top_k=top_k,
+                              show_progress=not quiet)
+    from .report.review_report import REVIEW_RENDERERS
+
+    _emit(REVIEW_RENDERERS[fmt](review), output)
+    sys.exit(review.exit_status)
+
+
+@cli.command("membership", help="""Is my code in this training set? List which files of REPO_DIR,
+or near copies of them, the index holds, and under which repository names.
+
+Each source file is looked up by its git blob id (exact: the same bytes) and by its
+MinHash windows (near copy: at least --min-share of its windows found in one indexed
+file, the share reported). Every indexed repository and path holding it is listed,
+with its licence: the evidence an opt-out request needs.""")
+@click.argument("repo_dir", type=click.Path(file_okay=False))
+@index_option
+@click.option("--min-share", type=click.FloatRange(0.01, 1.0), default=0.5, show_default=True,
+              help="Share of a file's windows an indexed file must hold to count as a near copy.")
+@click.option("--format", "-f", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="Write the result to this file.")
+@quiet_option
+@_errors_to_exit
+def membership_cmd(repo_dir, index_dir, min_share, fmt, output, quiet):
+    from . import api
+    from .report.membership_report import MEMBERSHIP_RENDERERS
+
+    report = api.membership(repo_dir, index_dir, min_share=min_share, show_progress=not quiet)
+    _emit(MEMBERSHIP_RENDERERS[fmt](report), output)
 
 
 def _run(command: click.Command, argv, prog_name: str) -> None:

@@ -122,6 +122,8 @@ class Match:
     source_text: str = ""  # the matched source lines, for side-by-side display
     exact_share: float = 0.0  # share of aligned tokens identical as written
     why: str = ""  # the numbers and thresholds behind the verdict, in words
+    # With a project licence: {"verdict": compatible | needs-review | incompatible, "reason", ...}
+    compatibility: dict | None = None
 
 
 @dataclass(frozen=True)

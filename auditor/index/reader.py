@@ -51,6 +51,7 @@ class Index:
         self._files_fh = None
         self._description = None
         self._texts_fh = None
+        self._blob_lookup = None
 
     def _check_shapes(self) -> None:
         n_w = len(self.windows)
@@ -146,37 +147,12 @@ class Index:
         ``query_sizes``: shingles in each query window. A candidate's score is the
         estimated containment of the best query window in one of its windows.
         """
-        if len(signatures) == 0 or len(self.windows) == 0:
+        window_ids, query_ids, jac = self.colliding_windows(signatures)
+        if not len(window_ids):
             return []
-        lsh = self.config.lsh
-        qkeys = band_keys(signatures, lsh.bands, lsh.rows)
-        found: list[np.ndarray] = []
-        for b in range(lsh.bands):
-            keys = self.band_keys[b]
-            lo = np.searchsorted(keys, qkeys[b], side="left")
-            hi = np.searchsorted(keys, qkeys[b], side="right")
-            qs = np.flatnonzero((hi > lo) & (hi - lo <= MAX_POSTINGS))
-            if not len(qs):
-                continue
-            # every posting of every matched query key, gathered in one indexing operation
-            counts = (hi - lo)[qs]
-            starts = np.repeat(lo[qs] - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
-            ids = np.asarray(self.band_windows[b][starts], dtype=np.int64)
-            found.append(ids * len(signatures) + np.repeat(qs, counts))
-        if not found:
-            return []
-        pairs, hits = np.unique(np.concatenate(found), return_counts=True)
-        if len(pairs) > MAX_PAIRS:
-            # Keep the pairs that share the most bands: they have the highest Jaccard. This bounds
-            # the signature rows read below, whatever the query.
-            keep = np.argpartition(-hits, MAX_PAIRS)[:MAX_PAIRS]
-            pairs = pairs[keep]
-        window_ids = pairs // len(signatures)
-        query_ids = pairs % len(signatures)
-        # Estimated Jaccard of each colliding (query window, index window) pair, from the
-        # stored signatures; turned into containment of the query window in the index
-        # window, since a pasted snippet is usually shorter than the window it sits in.
-        jac = (np.asarray(self.signatures[window_ids]) == signatures[query_ids]).mean(axis=1)
+        # The estimated Jaccard of each colliding (query window, index window) pair, turned into
+        # containment of the query window in the index window, since a pasted snippet is
+        # usually shorter than the window it sits in.
         q_size = query_sizes[query_ids]
         w_size = float(self.config.fingerprint.window)
         containment = np.minimum(1.0, jac * (q_size + w_size) / ((1.0 + jac) * q_size))
@@ -198,6 +174,47 @@ class Index:
         return [Candidate(int(blobs[first[g]]), round(float(best[g]), 4), int(wins[first[g]]),
                           tuple(np.sort(wins[first[g]:last[g]]).tolist()))
                 for g in chosen.tolist()]
+
+    def colliding_windows(self, signatures: np.ndarray, max_pairs: int = MAX_PAIRS):
+        """(index window ids, query window ids, estimated Jaccard) of every pair of a query
+        signature and an indexed window that share an LSH band; when there are more than
+        ``max_pairs``, those sharing the most bands (the highest Jaccard) are kept."""
+        empty = np.empty(0, np.int64)
+        if len(signatures) == 0 or len(self.windows) == 0:
+            return empty, empty, np.empty(0)
+        lsh = self.config.lsh
+        qkeys = band_keys(signatures, lsh.bands, lsh.rows)
+        found: list[np.ndarray] = []
+        for b in range(lsh.bands):
+            keys = self.band_keys[b]
+            lo = np.searchsorted(keys, qkeys[b], side="left")
+            hi = np.searchsorted(keys, qkeys[b], side="right")
+            qs = np.flatnonzero((hi > lo) & (hi - lo <= MAX_POSTINGS))
+            if not len(qs):
+                continue
+            # every posting of every matched query key, gathered in one indexing operation
+            counts = (hi - lo)[qs]
+            starts = np.repeat(lo[qs] - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+            ids = np.asarray(self.band_windows[b][starts], dtype=np.int64)
+            found.append(ids * len(signatures) + np.repeat(qs, counts))
+        if not found:
+            return empty, empty, np.empty(0)
+        pairs, hits = np.unique(np.concatenate(found), return_counts=True)
+        if len(pairs) > max_pairs:
+            # Keep the pairs that share the most bands: they have the highest Jaccard. This bounds
+            # the signature rows read below, whatever the query.
+            keep = np.argpartition(-hits, max_pairs)[:max_pairs]
+            pairs = pairs[keep]
+        window_ids = pairs // len(signatures)
+        query_ids = pairs % len(signatures)
+        jac = (np.asarray(self.signatures[window_ids]) == signatures[query_ids]).mean(axis=1)
+        return window_ids, query_ids, jac
+
+    def blob_of_id(self, blob_id: str) -> int | None:
+        """The blob number of a git blob sha1, or None when the index does not hold it."""
+        if self._blob_lookup is None:
+            self._blob_lookup = {bytes(b): i for i, b in enumerate(self.blob_ids)}
+        return self._blob_lookup.get(blob_id.encode("ascii"))
 
     def region(self, blob: int, windows, near: int, widen: int) -> tuple[int, int]:
         """Char span worth aligning: the collided windows close to window ``near``, widened

@@ -51,7 +51,7 @@ def _origin_order(row: dict) -> tuple:
 
 
 def trace(index: Index, text: str, *, top_k: int = 5, language: str | None = None,
-          verify_config: VerifyConfig | None = None) -> TraceResult:
+          verify_config: VerifyConfig | None = None, project_license: str | None = None) -> TraceResult:
     """Trace ``text``. Without ``language`` its family is guessed; when the likeliest guess
     finds nothing and a second family is plausible (Perl's ``;`` lines look like C, its ``#``
     comments and ``$`` names do not), the snippet is traced once more as that family."""
@@ -68,7 +68,20 @@ def trace(index: Index, text: str, *, top_k: int = 5, language: str | None = Non
                 result = second
     # what the caller asked for, so the trace can be re-run exactly (``auditor verify``)
     result.params["language_given"] = language
+    result.params["project_license"] = project_license
+    if project_license:
+        result = _with_compatibility(result, project_license)
     return result
+
+
+def _with_compatibility(result: TraceResult, project_license: str) -> TraceResult:
+    from dataclasses import replace
+
+    from ..licensing.compatibility import compatibility
+
+    matches = tuple(replace(m, compatibility=compatibility(m.source.license, project_license).as_dict())
+                    for m in result.matches)
+    return replace(result, matches=matches)
 
 
 def _trace(index: Index, text: str, top_k: int, language: str | None, vcfg: VerifyConfig) -> TraceResult:

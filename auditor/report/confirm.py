@@ -117,7 +117,13 @@ def confirm(report: dict, index=None) -> Confirmation:
         raise AuditorError(f"the report's top_k is {top_k!r}; it must be a positive integer")
     if "\x00" in text or not text.strip():
         raise AuditorError("the report's snippet is empty or binary: nothing to re-run")
-    fresh = trace_dict(trace(index, text, top_k=top_k, language=params.get("language_given"), verify_config=vcfg))
+    project = params.get("project_license")
+    if project is not None:
+        from ..licensing.compatibility import check_project_license
+
+        project = check_project_license(project)
+    fresh = trace_dict(trace(index, text, top_k=top_k, language=params.get("language_given"), verify_config=vcfg,
+                             project_license=project))
 
     notes = []
     old_tool, new_tool = (report.get("tool") or {}).get("version"), fresh["tool"]["version"]

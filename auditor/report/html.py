@@ -86,6 +86,10 @@ def _match(m: Match, total: int, snippet_text: str) -> str:
                            f"identical tokens {m.exact_share:.0%}, longest run {m.longest_run} tokens")]
     if m.why:
         items.append(("verdict because", _e(m.why)))
+    if m.compatibility:
+        c = m.compatibility
+        items.append(("project licence", f"<strong>{_e(c['verdict'])}</strong> with {_e(c['project_license'])}: "
+                                         f"{_e(c['reason'])}"))
     return (f'<section class="match"><h2>Match {m.rank} of {total}: <span class="verdict">{_e(m.verdict)}</span>'
             f'</h2>{_dl(items)}{alignment_table(m, snippet_text)}</section>')
 

@@ -27,6 +27,7 @@ def _match(m: Match) -> dict:
         },
         "blocks": to_plain(list(m.blocks)),
         "also_in": list(m.also_in),
+        "compatibility": m.compatibility,
     }
 
 

@@ -72,6 +72,9 @@ def render_markdown(r: TraceResult) -> str:
                                  f"identical tokens {m.exact_share:.0%}, longest run {m.longest_run} tokens")
         if m.why:
             out += _item("verdict because", m.why)
+        if m.compatibility:
+            c = m.compatibility
+            out += _item("project licence", f"{c['verdict']} with {c['project_license']}: {c['reason']}")
         out += [""] + _fence(aligned_rows(m, s.text))
     a = r.attribution
     out += ["", "## Attribution", ""]

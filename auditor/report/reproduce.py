@@ -21,6 +21,8 @@ def reproduce_info(r: TraceResult) -> dict:
     cmd = ["auditor", "trace-snippet", "--index", str(ix.get("path") or "DIR"), "--top-k", str(params.get("top_k", 5))]
     if language:
         cmd += ["--language", language]
+    if params.get("project_license"):
+        cmd += ["--project-license", params["project_license"]]
     verify = params.get("verify") or {}
     defaults = VerifyConfig().__dict__
     changed = {k: v for k, v in verify.items() if defaults.get(k) != v}
@@ -30,13 +32,15 @@ def reproduce_info(r: TraceResult) -> dict:
         args = ", ".join(f"{k}={v!r}" for k, v in sorted(changed.items()))
         call = (f"auditor.api.trace_snippet(open({SNIPPET_ARG!r}).read(), {str(ix.get('path'))!r}, "
                 f"top_k={params.get('top_k', 5)}, language={language!r}, "
+                f"project_license={params.get('project_license')!r}, "
                 f"verify_config=auditor.config.VerifyConfig({args}))")
     return {
         "tool": {"name": "auditor", "version": __version__},
         "python": platform.python_version(),
         "index": {k: ix.get(k) for k in ("id", "manifest_sha256", "path", "config", "files", "windows")},
         "sources": list(ix.get("sources") or []),
-        "params": {"top_k": params.get("top_k"), "language": language, "language_traced": params.get("language")},
+        "params": {"top_k": params.get("top_k"), "language": language, "language_traced": params.get("language"),
+                   "project_license": params.get("project_license")},
         "thresholds": dict(verify),
         "thresholds_changed": changed,
         "snippet_swhid": r.snippet.swhid,

@@ -60,6 +60,8 @@ def _figures(rows: list[dict]) -> dict:
         "wrong_license": sum(1 for r in matched if r["attribution_wrong_license"]),
         "in_prompt": len(echoed),
         "license_answers": _answer_accuracy(matched),
+        # with --project-license: how the matched sources' licences fit the project's
+        "compatibility": dict(Counter(r.get("compatibility") or "not asked" for r in matched).most_common()),
     }
 
 
@@ -77,9 +79,9 @@ def _answer_accuracy(matched: list[dict]) -> dict:
     return out
 
 
-def summarize(flat: list[dict], index: dict) -> dict:
+def summarize(flat: list[dict], index: dict, project_license: str | None = None) -> dict:
     rows = per_output(flat)
-    summary = {"schema": SCHEMA, "index": index, **_figures(rows)}
+    summary = {"schema": SCHEMA, "index": index, "project_license": project_license, **_figures(rows)}
     summary["top_repositories"] = [{"repo_name": repo, "outputs": n} for repo, n in Counter(
         r["repo_name"] for r in rows if is_match(r)).most_common(TOP_REPOS)]
     models = sorted({r["model"] for r in rows if r["model"] is not None})
@@ -103,8 +105,13 @@ def render_markdown(s: dict) -> str:
              f"{s['attribution_missing']} ({_pct(s['attribution_missing_share'])} of all generations; "
              f"{s['attribution_missing_license_unknown']} of them from sources whose licence is unknown)",
              f"- Naming a licence none of its sources is under: {s['wrong_license']}",
-             f"- Copies that were already in the prompt (not counted as matches): {s['in_prompt']}", "",
-             "## By verdict of the best match", "", "| verdict | generations | share |", "|---|---|---|"]
+             f"- Copies that were already in the prompt (not counted as matches): {s['in_prompt']}", ""]
+    if s.get("project_license"):
+        c = s["compatibility"]
+        lines[-1:-1] = [f"- Sources whose licence cannot go into a {s['project_license']} project: "
+                        f"{c.get('incompatible', 0)} incompatible, {c.get('needs-review', 0)} to review, "
+                        f"{c.get('compatible', 0)} compatible"]
+    lines += ["## By verdict of the best match", "", "| verdict | generations | share |", "|---|---|---|"]
     lines += [f"| {v} | {c} | {_pct(c / n) if n else '-'} |" for v, c in s["by_verdict"].items()]
     for title, key in (("By licence category", "by_license_category"), ("By licence", "by_license")):
         lines += ["", f"## {title} (matched generations)", "", "| | generations | share of all |", "|---|---|---|"]

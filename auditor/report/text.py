@@ -46,9 +46,10 @@ def paired_lines(left: list[str], right: list[str]) -> list[tuple[int | None, in
     return pairs
 
 
-def block_lines(m: Match, snippet_text: str):
+def block_lines(m: Match, snippet_text: str, numbers: list[int] | None = None):
     """Per aligned block: (block, [(snippet line no or None, snippet line, source line no or None,
-    source line)]) with the lines paired by :func:`paired_lines`."""
+    source line)]) with the lines paired by :func:`paired_lines`. ``numbers``: the number to
+    show for each snippet line (a patch's added lines show their line in the patched file)."""
     snip = snippet_text.splitlines()
     src = m.source_text.splitlines()
     base = m.source_lines[0]
@@ -59,21 +60,24 @@ def block_lines(m: Match, snippet_text: str):
         right = [j for j in range(t0, t1 + 1) if 0 <= j - base < len(src)]
         rows = []
         for i, j in paired_lines([snip[i - 1] for i in left], [src[j - base] for j in right]):
-            rows.append((left[i] if i is not None else None, snip[left[i] - 1] if i is not None else "",
+            shown = None if i is None else (numbers[left[i] - 1] if numbers else left[i])
+            rows.append((shown, snip[left[i] - 1] if i is not None else "",
                          right[j] if j is not None else None, src[right[j] - base] if j is not None else ""))
         out.append((b, rows))
     return out
 
 
-def aligned_rows(m: Match, snippet_text: str) -> list[str]:
+def aligned_rows(m: Match, snippet_text: str, numbers: list[int] | None = None) -> list[str]:
     """The matched lines as aligned blocks, at most 72 columns each, read like a line diff:
     ``=`` a line the snippet and the source share (whitespace aside), ``<`` the snippet's
     version of a changed line or a line only it has, ``>`` the source's."""
-    digits = len(str(max(m.snippet_lines[1], m.source_lines[1])))
+    digits = len(str(max(max(numbers or [0]), m.snippet_lines[1], m.source_lines[1])))
     blank = " " * digits
     out: list[str] = prose("= line in both; < the snippet's line; > the source's line", "  ")
-    for k, (b, rows) in enumerate(block_lines(m, snippet_text), 1):
+    for k, (b, rows) in enumerate(block_lines(m, snippet_text, numbers), 1):
         (a0, a1), (t0, t1) = b.snippet_lines, b.source_lines
+        if numbers:
+            a0, a1 = numbers[a0 - 1], numbers[min(a1, len(numbers)) - 1]
         kind = "identical tokens" if b.exact else "same tokens after normalising names and literals"
         out += prose(f"[{k}] snippet {a0}-{a1}, source {t0}-{t1}: {b.tokens} {kind}", "  ", "      ")
         for i, left, j, right in rows:
@@ -100,7 +104,8 @@ def _field(name: str, value: str) -> list[str]:
     return prose(value, f"  {name:<10} ", " " * 13)
 
 
-def match_rows(m: Match, total: int, snippet_text: str) -> list[str]:
+def match_rows(m: Match, total: int, snippet_text: str, numbers: list[int] | None = None,
+               snippet_label: str = "snippet") -> list[str]:
     src = m.source
     out = [f"Match {m.rank} of {total}: {m.verdict.upper()}"]
     out += _field("source", f"{src.repo_name}: {src.path}")
@@ -113,12 +118,18 @@ def match_rows(m: Match, total: int, snippet_text: str) -> list[str]:
     if m.also_in:
         more = ", ".join(f"{c['repo_name']}: {c['path']}" for c in m.also_in[:5])
         out += _field("also in", more + (f" and {len(m.also_in) - 5} more" if len(m.also_in) > 5 else ""))
-    out += _field("snippet", f"lines {m.snippet_lines[0]}-{m.snippet_lines[1]}")
+    first, last = m.snippet_lines
+    if numbers:
+        first, last = numbers[first - 1], numbers[min(last, len(numbers)) - 1]
+    out += _field(snippet_label, f"lines {first}-{last}")
     out += _field("measures", f"score {m.score:.2f}, coverage {m.coverage:.0%}, names kept {m.identity:.0%}, "
                               f"identical tokens {m.exact_share:.0%}, longest run {m.longest_run} tokens")
     if m.why:
         out += _field("because", m.why)
-    out += ["", "  Aligned blocks:"] + aligned_rows(m, snippet_text)
+    if m.compatibility:
+        c = m.compatibility
+        out += _field("project", f"{c['verdict'].upper()} with {c['project_license']}: {c['reason']}")
+    out += ["", "  Aligned blocks:"] + aligned_rows(m, snippet_text, numbers)
     return out
 
 
@@ -151,7 +162,8 @@ def reproduce_rows(r: TraceResult) -> list[str]:
     out += _field("corpus", ", ".join(str(s) for s in info["sources"]) or "not recorded")
     p = info["params"]
     out += _field("params", f"top_k {p['top_k']}, language "
-                            + (p["language"] or f"guessed ({p['language_traced'] or 'C-like'})"))
+                            + (p["language"] or f"guessed ({p['language_traced'] or 'C-like'})")
+                  + (f", project licence {p['project_license']}" if p.get("project_license") else ""))
     changed = info["thresholds_changed"]
     out += _field("thresholds", "this version's defaults" if not changed
                   else ", ".join(f"{k}={v}" for k, v in sorted(changed.items())) + "; others default")
