@@ -1,7 +1,7 @@
 """Command line: parse, call :mod:`auditor.api`, print. Nothing else lives here.
 
 Exit status: 0 when the command ran (a trace with no match included), 1 when ``verify``
-finds a report that no longer holds, 2 on bad input or an unusable index (one line on
+finds a report that no longer holds or ``review`` finds hunks that need attention, 2 on bad input or an unusable index (one line on
 stderr), 70 (EX_SOFTWARE) on an unexpected internal error.
 """
 from __future__ import annotations

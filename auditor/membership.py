@@ -7,7 +7,11 @@ up two ways:
 - **near copy**: its windows are fingerprinted as at build time (every ``stride`` tokens)
   and looked up in the LSH tables. An indexed file holds a near copy when at least
   ``min_share`` of the local file's windows collide with one of its windows at an estimated
-  Jaccard of at least ``min_jaccard``. The share is the strength reported.
+  Jaccard of at least ``min_jaccard``, and the two texts are at least ``MIN_SIMILARITY``
+  alike (rapidfuzz's Indel ratio, whitespace ignored). Windows are built on normalised
+  tokens, so a file of imports and registrations shares most windows with its siblings
+  (mutagen's ``id3/__init__.py`` and ``_file.py``: 75%) while its text does not (28%); a
+  renamed working copy keeps both. The share and the similarity are the strength reported.
 
 Every indexed path and repository name holding the blob is listed: the evidence an opt-out
 request needs.
@@ -29,6 +33,8 @@ from .fingerprint import shingle_hashes, tokenize, window_signatures
 
 MIN_SHARE = 0.5
 MIN_JACCARD = 0.5
+MIN_SIMILARITY = 0.5
+SIMILARITY_CHARS = 100_000  # texts compared up to this length: the ratio is quadratic
 MAX_FILES_PER_MATCH = 20
 
 
@@ -39,6 +45,7 @@ class Holder:
     blob_id: str
     exact: bool
     share: float  # of the local file's windows found in this blob (1.0 when exact)
+    similarity: float  # of the two texts, whitespace ignored (1.0 when exact)
     files: list[dict]  # [{"repo_name", "path", "license"}], every indexed file with this content
     more_files: int = 0  # files beyond MAX_FILES_PER_MATCH
 
@@ -64,11 +71,18 @@ class MembershipReport:
         return [f for f in self.files if f.holders]
 
 
-def _holder(index, blob: int, exact: bool, share: float) -> Holder:
+def _holder(index, blob: int, exact: bool, share: float, similarity: float) -> Holder:
     rows = index.files_of(blob)
     files = [{"repo_name": r["repo_name"], "path": r["path"], "license": r.get("license")}
              for r in rows[:MAX_FILES_PER_MATCH]]
-    return Holder(index.blob_id(blob), exact, round(share, 4), files, max(0, len(rows) - MAX_FILES_PER_MATCH))
+    return Holder(index.blob_id(blob), exact, round(share, 4), round(similarity, 4), files,
+                  max(0, len(rows) - MAX_FILES_PER_MATCH))
+
+
+def _similarity(a: str, b: str) -> float:
+    from rapidfuzz.fuzz import ratio
+
+    return ratio("".join(a.split())[:SIMILARITY_CHARS], "".join(b.split())[:SIMILARITY_CHARS]) / 100.0
 
 
 def _near_copies(index, content: str, language: str | None, min_jaccard: float) -> tuple[int, dict[int, float]]:
@@ -111,10 +125,14 @@ def membership(root: str | os.PathLike, index, *, min_share: float = MIN_SHARE, 
         local = LocalFile(rel, blob_id, windows)
         exact = index.blob_of_id(blob_id)
         if exact is not None:
-            local.holders.append(_holder(index, exact, True, 1.0))
+            local.holders.append(_holder(index, exact, True, 1.0, 1.0))
         near = sorted(((share, b) for b, share in shares.items() if b != exact and share >= min_share),
                       key=lambda t: (-t[0], t[1]))
-        for share, blob in near[: max(0, top - len(local.holders))]:
-            local.holders.append(_holder(index, blob, False, share))
+        for share, blob in near:
+            if len(local.holders) >= top:
+                break
+            similarity = _similarity(content, index.blob_text(blob))
+            if similarity >= MIN_SIMILARITY:
+                local.holders.append(_holder(index, blob, False, share, similarity))
         out.append(local)
     return MembershipReport(str(root.resolve()), index.describe(), out, sum(stats.skipped.values()), min_share)

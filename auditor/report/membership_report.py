@@ -19,11 +19,13 @@ def render_membership_text(r: MembershipReport) -> str:
     lines += prose(f"{ix.get('id')}, {ix.get('files'):,} files, {ix.get('windows'):,} windows", "index     ")
     lines += prose(str(ix.get("path")), " " * 10)
     lines += prose(f"exact: the same bytes (git blob id); near copy: at least {r.min_share:.0%} of the "
-                   "file's windows found in an indexed file, the share given", "found as  ")
+                   "file's windows found in an indexed file whose text is at least half alike",
+                   "found as  ")
     for f in found:
         lines += [""] + prose(f.path)
         for h in f.holders:
-            kind = "exact" if h.exact else f"near copy, {h.share:.0%} of {f.windows} windows"
+            kind = "exact" if h.exact else (f"near copy, {h.share:.0%} of {f.windows} windows, "
+                                            f"text {h.similarity:.0%} alike")
             lines += prose(f"{kind}: swh:1:cnt:{h.blob_id}", "  ", "    ")
             for row in h.files:
                 lines += prose(f"{row['repo_name']}: {row['path']} ({row.get('license') or 'licence unknown'})",
