@@ -73,6 +73,12 @@ def open_index(path: str | os.PathLike | None = None, *, show_progress: bool = T
 
     if path is None:
         path = ensure_env_index(show_progress=show_progress)
+    if show_progress:
+        from .index.integrity import is_verified
+        from .index.layout import read_manifest
+
+        if not is_verified(Path(path), read_manifest(Path(path))):
+            print(f"auditor: checking {path} against the sha256 in its manifest (first open only)", file=sys.stderr)
     return Index(path)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 import os
+import re
 from pathlib import Path
 import shutil
 import tempfile
@@ -34,25 +35,73 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
         fh.write(data)
 
 
+_RENAME_EXCHANGE = 2  # linux/fs.h
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux ``renameat2(RENAME_EXCHANGE)``); False where the
+    system cannot, so the caller falls back to two renames."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd = -100
+    rc = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    return rc == 0
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_siblings(path: Path) -> list[Path]:
+    """Temporary siblings of ``path`` left by a build that was killed (``kill -9``, a crash or a
+    power cut): those whose builder process is gone. Returns what was removed."""
+    removed = []
+    for kind in ("building", "old"):
+        for p in path.parent.glob(f".{path.name}.{kind}-*"):
+            m = re.match(rf"^\.{re.escape(path.name)}\.{kind}-(\d+)-", p.name)
+            if m and not _pid_alive(int(m.group(1))):
+                shutil.rmtree(p, ignore_errors=True)
+                removed.append(p)
+    return removed
+
+
 @contextmanager
 def atomic_directory(path: str | os.PathLike):
     """Yield a temporary directory beside ``path``; on success it replaces ``path`` whole.
 
-    An existing ``path`` is moved aside, the new one renamed in, and the old one removed,
-    so readers see the old directory or the new one, never a mix. On failure the
-    temporary directory is removed and ``path`` is left as it was.
+    Where the system can (Linux), the new directory and the old one are swapped in one
+    ``renameat2(RENAME_EXCHANGE)``: a reader finds the old directory or the new one, and never
+    finds none. Elsewhere the old one is moved aside and the new one renamed in. On failure
+    the temporary directory is removed and ``path`` is left as it was; a temporary directory
+    left by a killed build (its name carries the builder's pid) is removed by the next build.
     """
     path = Path(path).absolute()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.building-", dir=path.parent))
+    remove_stale_siblings(path)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.building-{os.getpid()}-", dir=path.parent))
     try:
         yield tmp
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    if path.is_dir() and _exchange(tmp, path):
+        shutil.rmtree(tmp, ignore_errors=True)  # now the old directory
+        return
     old = None
     if path.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=path.parent))
+        old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-{os.getpid()}-", dir=path.parent))
         os.rmdir(old)
         os.rename(path, old)
     os.rename(tmp, path)

@@ -77,20 +77,26 @@ def read_table(path: str | os.PathLike, columns: Columns):
             records = _json_lines(path)
             if records:
                 _check_columns(path, list(records[0]), wanted)
-            table = pa.Table.from_pylist([{c: r.get(c) for c in wanted} for r in records])
+            # JSON values of any type, mixed from row to row (an id 7 here, "7" there): kept as
+            # Python values, not given to arrow, which wants one type per column
+            table = {c: [r.get(c) for r in records] for c in wanted}
         else:
             raise AuditorError(f"{path}: queries must be .jsonl, .csv, .parquet, a dataset saved by `datasets` "
                                "or hf:owner/name[:config][@split]")
-    except (pa.ArrowInvalid, OSError) as e:
+    except (pa.ArrowException, OSError) as e:
         raise AuditorError(f"{path} is not readable as a table ({' '.join(str(e).split())[:200]})") from None
-    n = table.num_rows
-    ids = table.column(columns.id).to_pylist() if n else []
-    texts = table.column(columns.text).to_pylist() if n else []
+
+    def column(name: str) -> list:
+        return table[name] if isinstance(table, dict) else table.column(name).to_pylist()
+
+    n = len(table[columns.id]) if isinstance(table, dict) else table.num_rows
+    ids = column(columns.id) if n else []
+    texts = column(columns.text) if n else []
     out = {"id": [str(i) if i is not None else str(k) for k, i in enumerate(ids)],
            "text": [t if isinstance(t, str) else None for t in texts]}
     for name in ("model", "prompt", "license_answer"):
-        column = columns.optional().get(name)
-        values = table.column(column).to_pylist() if column and n else [None] * n
+        given = columns.optional().get(name)
+        values = column(given) if given and n else [None] * n
         out[name] = [None if v is None else str(v) for v in values]
     return pa.table(out, schema=pa.schema([(k, pa.string()) for k in out]))
 

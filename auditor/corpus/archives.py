@@ -5,6 +5,8 @@ Safety, for archives from anywhere:
 - symlinks, hard links, devices and FIFOs are skipped, never created;
 - the total uncompressed size and the member count are bounded (:class:`ArchiveLimits`), which stops
   zip and tar bombs; the size of a zip member is counted as it is decompressed, not trusted from its header;
+- a member larger than the largest file that is read (``max_file_bytes``, 1 MB) is skipped without
+  being written: it would not be indexed, and it cannot fill the disk;
 - tar members also go through the standard library's ``data`` filter where Python has it (3.11.4+).
 """
 from __future__ import annotations
@@ -87,7 +89,7 @@ def iter_archive(
     repo_name, revision = archive_identity(path)
     with tempfile.TemporaryDirectory(prefix="auditor-archive-") as tmp:
         dest = Path(tmp)
-        extract_archive(path, dest, limits=limits, stats=stats)
+        extract_archive(path, dest, limits=limits, stats=stats, max_file_bytes=max_file_bytes)
         root = dest if revision is not None else _wrapper_dir(dest, repo_name)
         yield from iter_tree(root, repo_name, revision=revision, stats=stats, max_file_bytes=max_file_bytes)
 
@@ -110,13 +112,14 @@ def _wrapper_dir(dest: Path, base_name: str) -> Path:
     return dest
 
 
-def extract_archive(path: Path, dest: Path, *, limits: ArchiveLimits, stats: ReadStats) -> None:
+def extract_archive(path: Path, dest: Path, *, limits: ArchiveLimits, stats: ReadStats,
+                    max_file_bytes: int = MAX_FILE_BYTES) -> None:
     suffix = archive_suffix(path)
     try:
         if suffix in ZIP_SUFFIXES:
-            _extract_zip(path, dest, limits, stats)
+            _extract_zip(path, dest, limits, stats, max_file_bytes)
         elif suffix in TAR_SUFFIXES:
-            _extract_tar(path, dest, limits, stats)
+            _extract_tar(path, dest, limits, stats, max_file_bytes)
         else:
             raise AuditorError(f"{path}: not an archive this tool reads ({', '.join(ARCHIVE_SUFFIXES)})")
     except (zipfile.BadZipFile, tarfile.TarError, EOFError) as e:
@@ -148,7 +151,7 @@ def _check_count(archive: Path, count: int, limits: ArchiveLimits) -> None:
         raise AuditorError(f"{archive}: has more than {limits.max_members:,} members (possible archive bomb); refused")
 
 
-def _extract_zip(archive: Path, dest: Path, limits: ArchiveLimits, stats: ReadStats) -> None:
+def _extract_zip(archive: Path, dest: Path, limits: ArchiveLimits, stats: ReadStats, max_file_bytes: int) -> None:
     with zipfile.ZipFile(archive) as zf:
         infos = zf.infolist()
         _check_count(archive, len(infos), limits)
@@ -169,6 +172,9 @@ def _extract_zip(archive: Path, dest: Path, limits: ArchiveLimits, stats: ReadSt
             if info.flag_bits & 0x1:
                 stats.skip("encrypted archive member")
                 continue
+            if info.file_size > max_file_bytes:
+                stats.skip("over size cap")
+                continue
             target.parent.mkdir(parents=True, exist_ok=True)
             written = 0
             with zf.open(info) as src, open(target, "wb") as out:
@@ -181,7 +187,7 @@ def _extract_zip(archive: Path, dest: Path, limits: ArchiveLimits, stats: ReadSt
                     out.write(chunk)
 
 
-def _extract_tar(archive: Path, dest: Path, limits: ArchiveLimits, stats: ReadStats) -> None:
+def _extract_tar(archive: Path, dest: Path, limits: ArchiveLimits, stats: ReadStats, max_file_bytes: int) -> None:
     data_filter = getattr(tarfile, "data_filter", None)
     with tarfile.open(archive, "r:*") as tf:
         count = total = 0
@@ -199,6 +205,9 @@ def _extract_tar(archive: Path, dest: Path, limits: ArchiveLimits, stats: ReadSt
                 raise AuditorError(f"{archive}: refusing archive member with an empty name: {member.name!r}")
             total += member.size
             _check_total(archive, total, limits)
+            if member.size > max_file_bytes:
+                stats.skip("over size cap")
+                continue
             if data_filter is not None:
                 try:
                     tf.extract(member, dest, set_attrs=False, filter="data")

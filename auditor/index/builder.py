@@ -25,6 +25,7 @@ from ..errors import AuditorError
 from ..fingerprint import band_keys, shingle_hashes, tokenize, window_signatures
 from ..models import ResolvedLicense, SourceFile
 from ..progress import progress_bar
+from .integrity import record_verified
 from .layout import ARRAYS, MANIFEST, SCHEMA, index_id, sha256_file
 from .texts import TextTable
 
@@ -274,6 +275,7 @@ def build(sources: list[str], out: str | os.PathLike, config: IndexConfig | None
         stats.seconds = time.perf_counter() - t0
         manifest = _manifest(tmp, config, described, stats)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
+        record_verified(tmp, manifest)  # its digests were just computed: the first open need not redo them
     return manifest, stats
 
 

@@ -16,6 +16,7 @@ import numpy as np
 from ..config import IndexConfig
 from ..errors import AuditorError
 from ..fingerprint import band_keys
+from .integrity import ensure_verified
 from .layout import ARRAYS, manifest_sha256, read_manifest
 
 # A band key shared by more windows than this is boilerplate (a run of getters, an
@@ -34,8 +35,31 @@ class Candidate:
 
 
 class Index:
-    def __init__(self, directory: str | os.PathLike):
+    def __init__(self, directory: str | os.PathLike, verify: bool = True):
+        """``verify``: check every table against the sha256 in the manifest, once per state of
+        the files (:mod:`auditor.index.integrity`)."""
         self.path = Path(directory)
+        self._files_fh = self._texts_fh = None
+        # A rebuild swaps the whole directory in one step; a reader that opened some tables
+        # before the swap and some after would mix two indexes. Every table is opened here,
+        # and the manifest read again: the same id means one index was opened, whole.
+        for _ in range(3):
+            self._open()
+            try:
+                still = read_manifest(self.path).get("id")
+            except AuditorError:
+                still = None
+            if still == self.manifest.get("id"):
+                break
+        else:
+            raise AuditorError(f"index {self.path} kept changing while it was being opened (a rebuild?): try again")
+        if verify:
+            ensure_verified(self.path, self.manifest)
+        self._description = None
+        self._blob_lookup = None
+
+    def _open(self) -> None:
+        self.close()
         self.manifest = read_manifest(self.path)
         self.config = IndexConfig.from_dict(self.manifest.get("config", {}))
         try:
@@ -48,10 +72,14 @@ class Index:
         self._content = np.memmap(self.path / "content.bin", dtype=np.uint8, mode="r") if size else np.empty(0, np.uint8)
         for arr in (*(getattr(self, a) for a in ARRAYS), self._content):
             _random_access(arr)
-        self._files_fh = None
-        self._description = None
-        self._texts_fh = None
-        self._blob_lookup = None
+        self._files_fh = open(self.path / "files.jsonl", "rb")
+        self._texts_fh = open(self.path / "texts.jsonl", "rb")
+
+    def close(self) -> None:
+        for fh in (self._files_fh, self._texts_fh):
+            if fh is not None:
+                fh.close()
+        self._files_fh = self._texts_fh = None
 
     def _check_shapes(self) -> None:
         n_w = len(self.windows)
@@ -115,8 +143,6 @@ class Index:
         return [self.file_row(int(f)) for f in self.blob_files[lo:hi]]
 
     def file_row(self, file_id: int) -> dict:
-        if self._files_fh is None:
-            self._files_fh = open(self.path / "files.jsonl", "rb")
         a, b = int(self.files_offsets[file_id]), int(self.files_offsets[file_id + 1])
         self._files_fh.seek(a)
         try:
@@ -130,8 +156,6 @@ class Index:
             return None
         if text_id + 1 >= len(self.texts_offsets):
             raise AuditorError(f"corrupt index {self.path}: text {text_id} is not in texts.jsonl; rebuild it")
-        if self._texts_fh is None:
-            self._texts_fh = open(self.path / "texts.jsonl", "rb")
         a, b = int(self.texts_offsets[text_id]), int(self.texts_offsets[text_id + 1])
         self._texts_fh.seek(a)
         try:
