@@ -43,18 +43,26 @@ class Index:
         # A rebuild swaps the whole directory in one step; a reader that opened some tables
         # before the swap and some after would mix two indexes. Every table is opened here,
         # and the manifest read again: the same id means one index was opened, whole.
-        for _ in range(3):
-            self._open()
+        for _ in range(5):
+            before = read_manifest(self.path).get("id")
             try:
-                still = read_manifest(self.path).get("id")
+                self._open()
             except AuditorError:
-                still = None
-            if still == self.manifest.get("id"):
-                break
+                if _manifest_id(self.path) != before:
+                    continue  # swapped under us: the tables disagreed because they came from two indexes
+                raise
+            if _manifest_id(self.path) != self.manifest.get("id"):
+                continue
+            if verify:
+                try:
+                    ensure_verified(self.path, self.manifest)
+                except AuditorError:
+                    if _manifest_id(self.path) != self.manifest.get("id"):
+                        continue  # the tables read were the next index's
+                    raise
+            break
         else:
             raise AuditorError(f"index {self.path} kept changing while it was being opened (a rebuild?): try again")
-        if verify:
-            ensure_verified(self.path, self.manifest)
         self._description = None
         self._blob_lookup = None
 
@@ -256,6 +264,13 @@ class Index:
         start = 0 if first_of_blob else int(self.windows[lo_bound, 1])
         end = -1 if last_of_blob else int(self.windows[hi_bound, 2])
         return start, end
+
+
+def _manifest_id(path: Path) -> str | None:
+    try:
+        return read_manifest(path).get("id")
+    except AuditorError:
+        return None
 
 
 def _random_access(arr) -> None:
