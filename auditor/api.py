@@ -18,11 +18,23 @@ ENV_SPEC = "env"
 
 
 def build_index(sources: list[str], out: str | os.PathLike, config: IndexConfig | None = None, *,
-                workers: int | None = None, scan_headers: bool = True, show_progress: bool = True):
-    """Index corpus specs (files, dirs, archives, ``hf:`` ids, ``env``) into ``out``. Returns (manifest, stats)."""
+                workers: int | None = None, scan_headers: bool = True, show_progress: bool = True,
+                executor: str = "local", ray_address: str | None = None):
+    """Index corpus specs (files, dirs, archives, ``hf:`` ids, ``env``) into ``out``. Returns (manifest, stats).
+    ``executor="ray"`` fingerprints and licences on Ray (``ray_address``: a running cluster;
+    default: a local Ray instance); the index is the same as a local build's."""
     from .index.builder import build
+    from .pipeline import RayExecutor, make_executor
 
-    return build(list(sources), out, config, workers=workers, scan_headers=scan_headers, show_progress=show_progress)
+    ray = make_executor(executor, workers, ray_address)
+    if not isinstance(ray, RayExecutor):
+        ray = None
+    try:
+        return build(list(sources), out, config, workers=workers, scan_headers=scan_headers,
+                     show_progress=show_progress, ray=ray)
+    finally:
+        if ray is not None and not ray_address:
+            ray.shutdown()
 
 
 def make_config(*, shingle: int | None = None, window: int | None = None, stride: int | None = None,
@@ -114,7 +126,8 @@ def render(result: TraceResult, fmt: str = "text") -> str:
 def audit(queries: str | os.PathLike, out_dir: str | os.PathLike, index=None, *, id_column: str = "id",
           text_column: str = "text", model_column: str | None = None, prompt_column: str | None = None,
           license_answer_column: str | None = None, top_k: int = 5, workers: int | None = None,
-          show_progress: bool = True, project_license: str | None = None) -> dict:
+          show_progress: bool = True, project_license: str | None = None, executor: str = "local",
+          ray_address: str | None = None) -> dict:
     """Trace every row of a JSONL/CSV/parquet file, on ``workers`` processes (default: every core),
     resumably; write results.jsonl, results.parquet, summary.json and summary.md. Returns counts."""
     from .audit import Columns, run_audit
@@ -127,8 +140,8 @@ def audit(queries: str | os.PathLike, out_dir: str | os.PathLike, index=None, *,
     if not isinstance(index, Index):
         index = open_index(index, show_progress=show_progress)
     return run_audit(queries, out_dir, index, columns=Columns(id_column, text_column, model_column, prompt_column, license_answer_column), top_k=top_k,
-                     project_license=project_license,
-                     workers=workers, show_progress=show_progress)
+                     project_license=project_license, workers=workers, show_progress=show_progress,
+                     executor=executor, ray_address=ray_address)
 
 def verify_report(report, index=None):
     """Re-run the trace a JSON report (a path or its parsed dict) records, against ``index`` (an

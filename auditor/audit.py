@@ -298,8 +298,9 @@ def _prepare(queries, out_dir: Path, columns: Columns, index_id: str, top_k: int
 
 
 def run_audit(queries, out_dir, index, *, columns: Columns = Columns(), top_k: int = 5, workers: int | None = None,
-              show_progress: bool = True, project_license: str | None = None) -> dict:
-    from .pipeline import LocalExecutor
+              show_progress: bool = True, project_license: str | None = None, executor: str = "local",
+              ray_address: str | None = None) -> dict:
+    from .pipeline import RayExecutor, make_executor
     from .report.summary import summarize, write_summary
 
     out_dir = Path(out_dir)
@@ -311,7 +312,12 @@ def run_audit(queries, out_dir, index, *, columns: Columns = Columns(), top_k: i
     step = AuditStep(str(state), str(index.path), top_k, project_license)
     with progress_bar("auditing", total=sum(shard_rows), enabled=show_progress, unit="snippets") as bar:
         bar.advance(sum(n for rank, n in enumerate(shard_rows) if step.done(rank)))  # finished before
-        LocalExecutor(workers).run(step, len(shard_rows), on_done=lambda rank, n: bar.advance(n))
+        runner = make_executor(executor, workers, ray_address)
+        try:
+            runner.run(step, len(shard_rows), on_done=lambda rank, n: bar.advance(n))
+        finally:
+            if isinstance(runner, RayExecutor) and not ray_address:
+                runner.shutdown()
     results, flat = [], []
     for rank in range(len(shard_rows)):
         for rec in _read_part(step.part(rank)):

@@ -49,6 +49,13 @@ def project_license_option(f):
                              "source's licence can be combined into it (compatible, incompatible, needs review).")(f)
 
 
+def executor_options(f):
+    f = click.option("--executor", type=click.Choice(("local", "ray")), default="local", show_default=True,
+                     help="Run the work in local processes or as Ray tasks (the auditor[ray] extra).")(f)
+    return click.option("--ray-address", default=None, metavar="ADDR",
+                        help="A running Ray cluster ('auto', ray://host:10001); default: start a local one.")(f)
+
+
 def quiet_option(f):
     return click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary on stderr.")(f)
 
@@ -173,14 +180,16 @@ atomically: readers see the old index or the new one, never a mix.""")
               help="LSH Jaccard threshold (default 0.2); bands and rows are derived from it.")
 @click.option("--no-header-scan", is_flag=True, help="Skip ScanCode on file headers (faster; licences then come "
               "from SPDX tags, package metadata and dataset columns only).")
+@executor_options
 @quiet_option
 @_errors_to_exit
-def index_build(sources, out, workers, window, stride, shingle, num_perm, threshold, no_header_scan, quiet):
+def index_build(sources, out, workers, window, stride, shingle, num_perm, threshold, no_header_scan, executor,
+                ray_address, quiet):
     from . import api
 
     config = api.make_config(shingle=shingle, window=window, stride=stride, num_perm=num_perm, threshold=threshold)
     manifest, stats = api.build_index(list(sources), out, config, workers=workers, scan_headers=not no_header_scan,
-                                      show_progress=not quiet)
+                                      show_progress=not quiet, executor=executor, ray_address=ray_address)
     if not quiet:
         click.echo(f"auditor: {stats.summary()}", err=True)
     click.echo(f"{manifest['id']}\t{out}")
@@ -241,16 +250,18 @@ kill -9) and only the missing shards are traced.""")
 @click.option("--top-k", "-k", type=click.IntRange(min=1), default=5, show_default=True)
 @click.option("--workers", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores).")
 @project_license_option
+@executor_options
 @quiet_option
 @_errors_to_exit
 def audit_cmd(queries, index_dir, out_dir, id_column, text_column, model_column, prompt_column,
-              license_answer_column, top_k, workers, project_license, quiet):
+              license_answer_column, top_k, workers, project_license, executor, ray_address, quiet):
     from . import api
 
     counts = api.audit(queries, out_dir, index_dir, id_column=id_column, text_column=text_column,
                        model_column=model_column, prompt_column=prompt_column,
                        license_answer_column=license_answer_column, top_k=top_k, workers=workers,
-                       show_progress=not quiet, project_license=project_license)
+                       show_progress=not quiet, project_license=project_license, executor=executor,
+                       ray_address=ray_address)
     click.echo(json.dumps({"out": out_dir, **counts}))
 
 

@@ -154,15 +154,20 @@ def _batches(files: Iterable[SourceFile], seen: dict[str, int], content_fh, offs
         yield with_scans(batch)
 
 
-def _run(batches: Iterator[list], config: IndexConfig, workers: int, scan_headers: bool) -> Iterator[list[_FileResult]]:
+def _run(batches: Iterator[list], config: IndexConfig, workers: int, scan_headers: bool,
+         ray=None) -> Iterator[list[_FileResult]]:
+    """Each batch through ``_work``: here when ``workers`` is 1, else in a pool of local
+    processes, or as Ray tasks when ``ray`` (a :class:`~auditor.pipeline.RayExecutor`) is given."""
     cfg = config.to_dict()
-    if workers <= 1:
+    if workers <= 1 and ray is None:
         for b in batches:
             yield _work(b, cfg, scan_headers)
         return
     ctx = multiprocessing.get_context("spawn")
     with ExitStack() as stack:
-        if scan_headers and "fork" in multiprocessing.get_all_start_methods():
+        if ray is not None:
+            submit = ray.submit
+        elif scan_headers and "fork" in multiprocessing.get_all_start_methods():
             # ScanCode's licence index takes 5-8 s and 1.4 GB to load. Loaded once here,
             # forked workers share its pages instead of each loading their own.
             from ..licensing.detection import scancode_cache
@@ -175,14 +180,15 @@ def _run(batches: Iterator[list], config: IndexConfig, workers: int, scan_header
             # before it: hence a deep queue, bounded by content bytes and batch count.
             evidence_pool = stack.enter_context(ProcessPoolExecutor(max_workers=1, mp_context=ctx))
             stack.enter_context(tree_evidence_computed_by(lambda fn, *a: evidence_pool.submit(fn, *a).result()))
-        pool = stack.enter_context(ProcessPoolExecutor(max_workers=workers, mp_context=ctx))
+        if ray is None:
+            submit = stack.enter_context(ProcessPoolExecutor(max_workers=workers, mp_context=ctx)).submit
         # Results are taken in submission order, so the same sources always give the same
         # file and window numbering, hence the same index id.
         pending: deque = deque()
         pending_bytes = 0
         for b in batches:
             size = sum(len(sf.content) for sf, _, _ in b)
-            pending.append((pool.submit(_work, b, cfg, scan_headers), size))
+            pending.append((submit(_work, b, cfg, scan_headers), size))
             pending_bytes += size
             while pending and (len(pending) >= MAX_PENDING_BATCHES or pending_bytes >= MAX_PENDING_BYTES
                                or pending[0][0].done()):
@@ -195,10 +201,13 @@ def _run(batches: Iterator[list], config: IndexConfig, workers: int, scan_header
 
 def build(sources: list[str], out: str | os.PathLike, config: IndexConfig | None = None, *,
           files: Iterable[SourceFile] | None = None, workers: int | None = None,
-          scan_headers: bool = True, show_progress: bool = True, progress_total: int | None = None) -> tuple[dict, BuildStats]:
+          scan_headers: bool = True, show_progress: bool = True, progress_total: int | None = None,
+          ray=None) -> tuple[dict, BuildStats]:
     """Build an index of ``sources`` (corpus specs) into ``out``. Returns (manifest, stats).
 
-    ``files`` overrides reading the specs (the specs are then only recorded).
+    ``files`` overrides reading the specs (the specs are then only recorded). ``ray``: a
+    :class:`~auditor.pipeline.RayExecutor` to fingerprint and licence the batches on; the
+    tables are reduced here in batch order, so the index is the one a local build makes.
     """
     from ..corpus import describe_source, iter_source, validate_source
 
@@ -226,7 +235,7 @@ def build(sources: list[str], out: str | os.PathLike, config: IndexConfig | None
         with open(tmp / "content.bin", "wb") as content_fh, \
                 progress_bar("indexing", total=progress_total, enabled=show_progress) as bar:
             for results in _run(_batches(files, seen, content_fh, offsets, stats, cache), config, workers,
-                                scan_headers):
+                                scan_headers, ray):
                 if cache is not None:
                     cache.put_many({r.file_row["blob_id"]: _blob_scan(r.scan) for r in results if r.scan})
                 for r in results:
