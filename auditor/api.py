@@ -80,9 +80,12 @@ def ensure_env_index(*, show_progress: bool = True, rebuild: bool = False) -> Pa
 
 
 def open_index(path: str | os.PathLike | None = None, *, show_progress: bool = True):
-    """Open an index directory; ``None`` means the embedded env index (built if missing)."""
+    """Open an index directory or a ``redis://`` URL; ``None`` means the embedded env index (built if missing)."""
     from .index.reader import Index
+    from .index.redis_store import RedisIndex, is_redis_url
 
+    if path is not None and is_redis_url(path):
+        return RedisIndex(str(path))
     if path is None:
         path = ensure_env_index(show_progress=show_progress)
     if show_progress:
@@ -189,3 +192,11 @@ def membership(tree: str | os.PathLike, index=None, *, min_share: float | None =
     with progress_bar("looking up", total=total, enabled=show_progress) as bar:
         return lookup(tree, index, min_share=MIN_SHARE if min_share is None else min_share, top=top,
                       progress=lambda: bar.advance(1))
+
+
+def push_index(directory: str | os.PathLike, url: str, *, show_progress: bool = True) -> str:
+    """Load an index directory into Redis (``redis://host:port/db``), to be queried there with
+    ``--index URL`` by every user; returns its id."""
+    from .index.redis_store import push
+
+    return push(directory, url, show_progress=show_progress)

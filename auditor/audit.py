@@ -239,13 +239,13 @@ class AuditStep:
     def run(self, rank: int, world_size: int) -> int:
         import pyarrow.parquet as pq
 
-        from .index.reader import Index
+        from .index.reader import open_index_at
         from .matching.trace import trace
         from .report.json_report import trace_dict
 
         key = (os.getpid(), self.index_path)  # one Index per process: its file handles are not shared
         if key not in _INDEXES:
-            _INDEXES[key] = Index(self.index_path)
+            _INDEXES[key] = open_index_at(self.index_path)
         index = _INDEXES[key]
         rows = pq.ParquetFile(Path(self.state) / "input.parquet").read_row_group(rank).to_pylist()
         with atomic_file(self.part(rank), "w", encoding="utf-8") as fh:
@@ -309,7 +309,7 @@ def run_audit(queries, out_dir, index, *, columns: Columns = Columns(), top_k: i
 
         project_license = check_project_license(project_license)
     state, shard_rows = _prepare(queries, out_dir, columns, index.id, top_k, project_license)
-    step = AuditStep(str(state), str(index.path), top_k, project_license)
+    step = AuditStep(str(state), getattr(index, "url", None) or str(index.path), top_k, project_license)
     with progress_bar("auditing", total=sum(shard_rows), enabled=show_progress, unit="snippets") as bar:
         bar.advance(sum(n for rank, n in enumerate(shard_rows) if step.done(rank)))  # finished before
         runner = make_executor(executor, workers, ray_address)

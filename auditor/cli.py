@@ -195,6 +195,21 @@ def index_build(sources, out, workers, window, stride, shingle, num_perm, thresh
     click.echo(f"{manifest['id']}\t{out}")
 
 
+@index_group.command("push", help="""Load the index in DIRECTORY into Redis at URL (redis://host:port/db).
+
+Every user can then query it with --index URL (trace-snippet, audit, review), without a
+copy of their own; URL?index=ID picks one of several pushed indexes (default: the
+latest). The index is checked against its manifest before it is pushed.""")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.argument("url")
+@quiet_option
+@_errors_to_exit
+def index_push(directory, url, quiet):
+    from . import api
+
+    click.echo(f"{api.push_index(directory, url, show_progress=not quiet)}\t{url}")
+
+
 @index_group.command("info", help="Show an index's manifest: id, parameters, sources and counts.")
 @click.argument("directory", type=click.Path(file_okay=False))
 @click.option("--check", is_flag=True, help="Also verify the sha256 of every table (reads the whole index).")

@@ -282,3 +282,12 @@ def _random_access(arr) -> None:
             mm.madvise(mmap.MADV_RANDOM)
         except (OSError, ValueError):
             pass
+
+
+def open_index_at(spec) -> "Index":
+    """An index from a directory, or from Redis for a ``redis://`` URL (:mod:`.redis_store`)."""
+    if isinstance(spec, Index):
+        return spec
+    from .redis_store import RedisIndex, is_redis_url
+
+    return RedisIndex(str(spec)) if is_redis_url(spec) else Index(spec)

@@ -92,7 +92,7 @@ def _show(v) -> str:
 def confirm(report: dict, index=None) -> Confirmation:
     """Re-run ``report``'s trace against ``index`` (an open Index, a directory, or None for the
     directory the report names) and compare."""
-    from ..index.reader import Index
+    from ..index.reader import open_index_at
     from ..matching.trace import trace
 
     text = report["snippet"]["text"]
@@ -104,8 +104,7 @@ def confirm(report: dict, index=None) -> Confirmation:
         if not rep_index.get("path"):
             raise AuditorError("the report names no index path: pass --index DIR")
         index = rep_index["path"]
-    if not isinstance(index, Index):
-        index = Index(index)
+    index = open_index_at(index)
     params = report.get("params") or {}
     thresholds = params.get("verify") or {}
     try:
@@ -146,7 +145,7 @@ def confirm(report: dict, index=None) -> Confirmation:
                       f"{m['source_lines'][0]}-{m['source_lines'][1]}, {m['source']['license'] or 'licence unknown'}"
                       for m in matches[:3]) or "no match"
     summary = f"verdict {fresh['verdict']}, {len(matches)} match{'es' if len(matches) != 1 else ''}: {found}"
-    return Confirmation(not differences, differences, notes, summary, str(index.path))
+    return Confirmation(not differences, differences, notes, summary, getattr(index, "url", None) or str(index.path))
 
 
 def render_confirmation(c: Confirmation, report_path: str) -> str:
