@@ -215,20 +215,7 @@ class Index:
         if len(signatures) == 0 or len(self.windows) == 0:
             return empty, empty, np.empty(0)
         lsh = self.config.lsh
-        qkeys = band_keys(signatures, lsh.bands, lsh.rows)
-        found: list[np.ndarray] = []
-        for b in range(lsh.bands):
-            keys = self.band_keys[b]
-            lo = np.searchsorted(keys, qkeys[b], side="left")
-            hi = np.searchsorted(keys, qkeys[b], side="right")
-            qs = np.flatnonzero((hi > lo) & (hi - lo <= MAX_POSTINGS))
-            if not len(qs):
-                continue
-            # every posting of every matched query key, gathered in one indexing operation
-            counts = (hi - lo)[qs]
-            starts = np.repeat(lo[qs] - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
-            ids = np.asarray(self.band_windows[b][starts], dtype=np.int64)
-            found.append(ids * len(signatures) + np.repeat(qs, counts))
+        found = self._postings(band_keys(signatures, lsh.bands, lsh.rows), len(signatures))
         if not found:
             return empty, empty, np.empty(0)
         pairs, hits = np.unique(np.concatenate(found), return_counts=True)
@@ -241,6 +228,24 @@ class Index:
         query_ids = pairs % len(signatures)
         jac = (np.asarray(self.signatures[window_ids]) == signatures[query_ids]).mean(axis=1)
         return window_ids, query_ids, jac
+
+    def _postings(self, qkeys: np.ndarray, n_queries: int) -> list[np.ndarray]:
+        """Per band, ``window id * n_queries + query window`` of every indexed window sharing
+        the query window's band key (keys with more than MAX_POSTINGS windows skipped)."""
+        found: list[np.ndarray] = []
+        for b in range(len(qkeys)):
+            keys = self.band_keys[b]
+            lo = np.searchsorted(keys, qkeys[b], side="left")
+            hi = np.searchsorted(keys, qkeys[b], side="right")
+            qs = np.flatnonzero((hi > lo) & (hi - lo <= MAX_POSTINGS))
+            if not len(qs):
+                continue
+            # every posting of every matched query key, gathered in one indexing operation
+            counts = (hi - lo)[qs]
+            starts = np.repeat(lo[qs] - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+            ids = np.asarray(self.band_windows[b][starts], dtype=np.int64)
+            found.append(ids * n_queries + np.repeat(qs, counts))
+        return found
 
     def blob_of_id(self, blob_id: str) -> int | None:
         """The blob number of a git blob sha1, or None when the index does not hold it."""

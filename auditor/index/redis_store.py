@@ -29,9 +29,8 @@ import numpy as np
 
 from ..config import IndexConfig
 from ..errors import AuditorError
-from ..fingerprint import band_keys
 from .layout import ARRAYS, MANIFEST
-from .reader import MAX_PAIRS, MAX_POSTINGS, Index
+from .reader import MAX_POSTINGS, Index
 
 PART_BYTES = 64 * 2**20
 _FILES = ("content.bin", "files.jsonl", "texts.jsonl")
@@ -254,28 +253,15 @@ class RedisIndex(Index):
         a, b = (int(x) for x in self.texts_offsets[text_id:text_id + 2])
         return json.loads(self._texts.read(a, b))["text"]
 
-    def colliding_windows(self, signatures: np.ndarray, max_pairs: int = MAX_PAIRS):
-        empty = np.empty(0, np.int64)
-        if len(signatures) == 0 or len(self.windows) == 0:
-            return empty, empty, np.empty(0)
-        lsh = self.config.lsh
-        qkeys = band_keys(signatures, lsh.bands, lsh.rows)
+    def _postings(self, qkeys: np.ndarray, n_queries: int) -> list[np.ndarray]:
+        """One HMGET per band, all in one pipeline: the pushed band hashes hold only keys with at
+        most MAX_POSTINGS windows, as the on-disk lookup keeps."""
         pipe = self.client.pipeline(transaction=False)
-        for b in range(lsh.bands):
+        for b in range(len(qkeys)):
             pipe.hmget(f"{self.prefix}:band:{b}", [k.tobytes() for k in qkeys[b]])
         found = []
         for values in pipe.execute():
             for q, v in enumerate(values):
                 if v:
-                    ids = np.frombuffer(v, dtype="<u4").astype(np.int64)
-                    found.append(ids * len(signatures) + q)
-        if not found:
-            return empty, empty, np.empty(0)
-        pairs, hits = np.unique(np.concatenate(found), return_counts=True)
-        if len(pairs) > max_pairs:
-            keep = np.argpartition(-hits, max_pairs)[:max_pairs]
-            pairs = pairs[keep]
-        window_ids = pairs // len(signatures)
-        query_ids = pairs % len(signatures)
-        jac = (self.signatures.rows(window_ids) == signatures[query_ids]).mean(axis=1)
-        return window_ids, query_ids, jac
+                    found.append(np.frombuffer(v, dtype="<u4").astype(np.int64) * n_queries + q)
+        return found
