@@ -134,7 +134,7 @@ def test_python_dash_m_and_help():
 def test_readme_documents_every_command_and_ci_runs_its_test_command():
     readme = (REPO / "README.md").read_text()
     for cmd in ("trace-snippet", "auditor index build", "auditor index info", "auditor index env", "auditor audit",
-                "auditor.trace/2", "auditor verify", "auditor review", "auditor membership", "--project-license"):
+                "auditor.trace/2", "auditor verify", "auditor review", "auditor membership", "--project-license", "auditor index push", "--executor ray"):
         assert cmd in readme, cmd
     ci = (REPO / ".ci" / "run").read_text()
     test_cmd = [ln for ln in ci.splitlines() if "pytest" in ln and not ln.startswith("#")][0].strip()
