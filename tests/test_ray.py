@@ -10,11 +10,11 @@ import pytest
 from auditor import api
 from auditor.errors import AuditorError
 
-pytest.importorskip("ray", reason="the auditor[ray] extra is not installed")
 GOLDEN = Path(__file__).parent / "data" / "golden"
 
 
 def test_ray_build_and_audit_equal_local(stdlib_dir, tmp_path):
+    pytest.importorskip("ray", reason="the auditor[ray] extra is not installed")
     sources = [str(stdlib_dir / "json"), str(GOLDEN / "corpus" / "six-1.16.0")]
     local, _ = api.build_index(sources, tmp_path / "local", workers=2, show_progress=False, scan_headers=False)
     ray, _ = api.build_index(sources, tmp_path / "ray", workers=2, show_progress=False, scan_headers=False,
@@ -42,3 +42,13 @@ def test_ray_address_without_ray_executor_is_refused(tmp_path):
     with pytest.raises(AuditorError, match="--ray-address needs --executor ray"):
         api.build_index([str(GOLDEN / "corpus" / "six-1.16.0")], tmp_path / "x", show_progress=False,
                         ray_address="auto")
+
+
+def test_missing_ray_extra_is_one_clear_error(monkeypatch, tmp_path):
+    import sys
+
+    from auditor.pipeline import make_executor
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if the extra were not installed
+    with pytest.raises(AuditorError, match=r"pip install 'auditor\[ray\]'"):
+        make_executor("ray", 1)
