@@ -9,7 +9,12 @@ import os
 import re
 from pathlib import Path
 import shutil
+import socket
 import tempfile
+
+
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 
 
 @contextmanager
@@ -19,6 +24,7 @@ def atomic_file(path: str | os.PathLike, mode: str = "w", **kw):
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~_UMASK)  # as open() would have made it; mkstemp makes 0600
     try:
         with open(tmp, mode, **kw) as fh:
             yield fh
@@ -64,14 +70,22 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _owner() -> str:
+    """This host and process, as build directory names carry them."""
+    host = re.sub(r"[^A-Za-z0-9]", "_", socket.gethostname())[:40] or "host"
+    return f"{host}-{os.getpid()}"
+
+
 def remove_stale_siblings(path: Path) -> list[Path]:
     """Temporary siblings of ``path`` left by a build that was killed (``kill -9``, a crash or a
-    power cut): those whose builder process is gone. Returns what was removed."""
+    power cut): those made on this host by a process that is gone. A build running on another
+    host (a shared file system) is never touched. Returns what was removed."""
     removed = []
+    host = _owner().rsplit("-", 1)[0]
     for kind in ("building", "old"):
         for p in path.parent.glob(f".{path.name}.{kind}-*"):
-            m = re.match(rf"^\.{re.escape(path.name)}\.{kind}-(\d+)-", p.name)
-            if m and not _pid_alive(int(m.group(1))):
+            m = re.match(rf"^\.{re.escape(path.name)}\.{kind}-(.+)-(\d+)-", p.name)
+            if m and m.group(1) == host and not _pid_alive(int(m.group(2))):
                 shutil.rmtree(p, ignore_errors=True)
                 removed.append(p)
     return removed
@@ -90,7 +104,7 @@ def atomic_directory(path: str | os.PathLike):
     path = Path(path).absolute()
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_siblings(path)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.building-{os.getpid()}-", dir=path.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.building-{_owner()}-", dir=path.parent))
     try:
         yield tmp
     except BaseException:
@@ -101,7 +115,7 @@ def atomic_directory(path: str | os.PathLike):
         return
     old = None
     if path.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-{os.getpid()}-", dir=path.parent))
+        old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-{_owner()}-", dir=path.parent))
         os.rmdir(old)
         os.rename(path, old)
     os.rename(tmp, path)

@@ -31,6 +31,10 @@ def _errors_to_exit(f):
             return f(*a, **kw)
         except AuditorError as e:
             _fail(str(e).splitlines()[0] if str(e) else e.__class__.__name__)
+        except Exception as e:
+            if type(e).__module__.split(".")[0] == "redis":  # the server went away mid-query
+                _fail(f"Redis: {' '.join(str(e).split())[:200] or e.__class__.__name__}")
+            raise
         except KeyboardInterrupt:
             click.echo("auditor: interrupted", err=True)
             sys.exit(130)

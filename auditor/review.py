@@ -57,6 +57,7 @@ def parse_patch(text: str):
 
     if not text.strip():
         raise AuditorError("the patch is empty: give a unified diff or 'git format-patch' output")
+    text = text.replace("\r\n", "\n")  # a patch saved on Windows or from a mail client
     try:
         patch = PatchSet(text)
     except UnidiffParseError as e:
@@ -80,6 +81,8 @@ def parse_patch(text: str):
                 hunks.append((header, added))
         if hunks:
             files.append((path, hunks))
+    if not files and not skipped and any(line.startswith("@@") for line in text.splitlines()):
+        raise AuditorError("the patch's hunk headers could not be read (expected '@@ -a,b +c,d @@')")
     return files, skipped, len(patch)
 
 

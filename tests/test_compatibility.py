@@ -61,6 +61,8 @@ def test_every_answer_follows_the_table(source_class):
     ("Apache-2.0", "MIT OR GPL-2.0-only", "incompatible"), # must fit every licence the project offers
     ("GPL-2.0-only WITH Classpath-exception-2.0", "MIT", "incompatible"),
     (None, "MIT", "needs-review"),
+    ("GPL-1.0-or-later", "GPL-3.0-only", "compatible"),    # "or later" reaches version 3
+    ("LGPL-2.1-or-later", "LGPL-2.0-only", "needs-review"),  # 2.1 cannot go back to 2.0
     ("MIT", "EPL-2.0", "compatible"),                      # a project licence the table does not class
     ("GPL-3.0-only", "EPL-2.0", "needs-review"),
 ])

@@ -20,6 +20,7 @@ from auditor.errors import AuditorError
 from conftest import STDLIB
 
 BIN = Path(sys.executable).parent
+PASSWORD = "s3cret-pw-9"
 GOLDEN = Path(__file__).parent / "data" / "golden"
 
 
@@ -43,8 +44,9 @@ def redis_url(tmp_path_factory):
         port = s.getsockname()[1]
     work = tmp_path_factory.mktemp("redis")
     proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", str(work)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
+                             "--dir", str(work), "--requirepass", PASSWORD],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://:{PASSWORD}@127.0.0.1:{port}/0"
     for _ in range(100):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -85,7 +87,9 @@ def test_redis_index_answers_like_the_directory(stdlib_index, redis_url):
     assert matched >= 10, matched
     cli = subprocess.run([str(BIN / "trace-snippet"), "--index", redis_url, "-f", "json", "-q"], input=snippets[1],
                          capture_output=True, text=True, timeout=120)
-    assert cli.returncode == 0 and json.loads(cli.stdout)["index"]["path"] == redis_url
+    assert cli.returncode == 0 and json.loads(cli.stdout)["index"]["path"] == redis_url.replace(f":{PASSWORD}@", "")
+    for fmt in ("text", "markdown", "json", "html"):  # reports are pasted into mail: no password in them
+        assert PASSWORD not in api.render(api.trace_snippet(snippets[1], served), fmt)
 
 
 def test_a_report_on_a_redis_index_verifies(stdlib_index, redis_url, tmp_path):
@@ -93,12 +97,17 @@ def test_a_report_on_a_redis_index_verifies(stdlib_index, redis_url, tmp_path):
     text = "\n".join((STDLIB / "json" / "decoder.py").read_text().splitlines()[60:90])
     report = tmp_path / "report.json"
     report.write_text(api.render(api.trace_snippet(text, redis_url), "json"))
+    # the report names the server without its password; a report's URL is never followed unasked
     r = subprocess.run([str(BIN / "auditor"), "verify", str(report)], capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0 and "CONFIRMED" in r.stdout, r.stdout + r.stderr
+    assert r.returncode == 2 and "pass --index URL" in r.stderr and PASSWORD not in r.stderr
+    r = subprocess.run([str(BIN / "auditor"), "verify", str(report), "--index", redis_url], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0 and "CONFIRMED" in r.stdout and PASSWORD not in r.stdout, r.stdout + r.stderr
 
 
 def test_unreachable_redis_and_missing_index_are_one_line(redis_url):
     with pytest.raises(AuditorError, match="cannot reach Redis"):
         api.open_index("redis://127.0.0.1:1/0", show_progress=False)
-    with pytest.raises(AuditorError, match="no auditor index idx-nope"):
+    with pytest.raises(AuditorError, match="no auditor index idx-nope") as e:
         api.open_index(redis_url + "?index=idx-nope", show_progress=False)
+    assert PASSWORD not in str(e.value)

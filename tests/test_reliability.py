@@ -180,6 +180,11 @@ def test_truncated_and_swapped_tables_are_refused(small_index, tmp_path):
     r = subprocess.run([str(BIN / "auditor"), "index", "info", str(small_index), "--check"], capture_output=True,
                        text=True)
     assert r.returncode == 2 and "files.jsonl" in r.stdout
+    manifest = json.loads((small_index / "manifest.json").read_text())
+    for tables in ({}, [], {"files.jsonl": "x"}):  # a manifest that would let tables go unchecked
+        (small_index / "manifest.json").write_text(json.dumps(dict(manifest, tables=tables)))
+        with pytest.raises(AuditorError, match="size and sha256 of every table"):
+            Index(small_index)
 
 
 def test_nothing_in_an_index_can_run_code(small_index):
@@ -236,7 +241,7 @@ def test_kill_9_during_a_build_keeps_the_old_index_and_the_rerun_cleans_up(small
     proc = subprocess.Popen([str(BIN / "auditor"), "index", "build", str(big), "--out", str(small_index), "-q",
                              "-j", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(2000):  # until the builder has made its temporary directory
-        if list(small_index.parent.glob(f".{small_index.name}.building-{proc.pid}-*")):
+        if list(small_index.parent.glob(f".{small_index.name}.building-*-{proc.pid}-*")):
             break
         time.sleep(0.005)
     proc.send_signal(signal.SIGKILL)

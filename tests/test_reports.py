@@ -174,7 +174,10 @@ def test_verify_command_exit_status(results, six_index, tmp_path):
     bad.write_text(json.dumps(d))
     r = subprocess.run([str(BIN / "auditor"), "verify", str(bad)], capture_output=True, text=True)
     assert r.returncode == 1 and "matches[1].source.holders" in r.stdout and "DIFFERS" in r.stdout
-    for content, needle in (("not json", "not a JSON report"), ('{"schema": "auditor.trace/1"}', "schema")):
+    broken = dict(d, params=["x"])
+    for content, needle in (("not json", "not a JSON report"), ('{"schema": "auditor.trace/1"}', "schema"),
+                            (json.dumps(broken), "'params' is not an object"),
+                            (json.dumps(dict(d, index=dict(d["index"], path=5))), "'path' is not text")):
         (tmp_path / "x.json").write_text(content)
         r = subprocess.run([str(BIN / "auditor"), "verify", str(tmp_path / "x.json")], capture_output=True, text=True)
         assert r.returncode == 2 and needle in r.stderr and "Traceback" not in r.stderr
@@ -192,3 +195,42 @@ def test_audit_summary_matches_its_golden_file(results):
     summary = summarize(flat, FIXED_INDEX)
     _check_golden("audit-summary.md", render_markdown(summary))
     _check_golden("audit-summary.json", json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+
+
+def test_a_long_quoted_path_still_pastes_as_one_argument(tmp_path):
+    from auditor.report.columns import command_rows
+
+    path = "/srv/data/My Indexes/" + "the-stack-v2-dedup-python-" * 3 + "/idx"
+    rows = command_rows(["printf", "%s|", "--index", path, "SNIPPET"])
+    assert all(len(r) <= 72 for r in rows)
+    out = subprocess.run(["bash", "-c", "\n".join(rows)[2:]], capture_output=True, text=True).stdout
+    assert out == f"--index|{path}|SNIPPET|"
+
+
+def test_form_feed_lines_do_not_shift_the_shown_lines(tmp_path):
+    """Line numbers count newlines; the lines shown must too (str.splitlines breaks at \\f)."""
+    src = (GOLDEN / "corpus" / "six-1.16.0" / "six.py").read_text().split("\n")
+    corpus = tmp_path / "ff"
+    corpus.mkdir()
+    (corpus / "six.py").write_text("\n".join(src[:40] + ["\f"] + src[40:]))
+    api.build_index([str(corpus)], tmp_path / "idx", workers=1, show_progress=False, scan_headers=False)
+    r = api.trace_snippet((GOLDEN / "snippets" / "verbatim.py").read_text(), tmp_path / "idx")
+    m = r.matches[0]
+    shown = api.render(r, "text")
+    first = m.source_lines[0]
+    assert f" {first} = |" in shown and src[first - 2].strip() in shown.split(f" {first} = |")[1].split("\n")[0]
+
+
+def test_reports_written_with_output_get_the_usual_permissions(tmp_path):
+    out = tmp_path / "report.txt"
+    r = subprocess.run([str(BIN / "trace-snippet"), "-q", "--index", str(tmp_path / "none"), "-o", str(out),
+                        str(GOLDEN / "snippets" / "original.py")], capture_output=True, text=True)
+    assert r.returncode == 2  # no index: nothing written
+    assert not out.exists()
+    from auditor.atomic import atomic_file
+
+    with atomic_file(out, "w") as fh:
+        fh.write("x")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask

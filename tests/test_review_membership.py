@@ -123,6 +123,14 @@ def test_review_flags_a_renamed_gpl_copy_in_an_mit_project(corpus_index, tmp_pat
     assert md.startswith("# auditor review: 1 of 1 hunk needs attention")
 
 
+def test_a_patch_with_crlf_line_ends_is_reviewed_the_same(corpus_index, tmp_path):
+    patch = _patch(tmp_path, "crlf", RENAMED_DECODE)
+    crlf = tmp_path / "crlf-dos.patch"
+    crlf.write_bytes(patch.read_bytes().replace(b"\n", b"\r\n"))
+    r = _review(crlf, corpus_index, "--project-license", "MIT", "-f", "json")
+    assert r.returncode == 1 and json.loads(r.stdout)["findings"] == 1, r.stdout[-500:] + r.stderr
+
+
 def test_review_passes_original_code(corpus_index, tmp_path):
     patch = _patch(tmp_path, "original", ORIGINAL)
     r = _review(patch, corpus_index, "--project-license", "MIT")
@@ -143,7 +151,8 @@ def test_review_in_a_gpl_project_still_asks_for_the_notice(corpus_index, tmp_pat
 
 
 @pytest.mark.parametrize("payload,needle", [("", "empty"), ("just some words\n", "no diff"),
-                                            ("\x00\x01binary", "binary")])
+                                            ("\x00\x01binary", "binary"),
+                                            ("--- a/x.py\n+++ b/x.py\n@@ -a +b @@\n+code\n", "hunk headers")])
 def test_review_bad_input(corpus_index, tmp_path, payload, needle):
     p = tmp_path / "bad.patch"
     p.write_text(payload)

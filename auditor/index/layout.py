@@ -65,6 +65,12 @@ def read_manifest(directory: Path) -> dict:
     missing = [t for t in TABLES if not (directory / t).is_file()]
     if missing:
         raise AuditorError(f"index {directory} is incomplete: missing {', '.join(missing)}")
+    tables = manifest.get("tables")
+    if not isinstance(tables, dict) or any(
+            not isinstance(tables.get(t), dict) or not isinstance(tables[t].get("sha256"), str)
+            or not isinstance(tables[t].get("bytes"), int) for t in TABLES):
+        raise AuditorError(f"corrupt index manifest {path}: it must give the size and sha256 of every table; "
+                           "rebuild the index")
     return manifest
 
 

@@ -69,6 +69,7 @@ class Index:
     def _open(self) -> None:
         self.close()
         self.manifest = read_manifest(self.path)
+        self._manifest_sha256 = manifest_sha256(self.path)  # checked with the id by __init__
         self.config = IndexConfig.from_dict(self.manifest.get("config", {}))
         try:
             for name in ARRAYS:
@@ -127,7 +128,7 @@ class Index:
         if self._description is None:
             counts = self.manifest.get("counts", {})
             self._description = {
-                "id": self.id, "path": str(self.path.resolve()), "manifest_sha256": manifest_sha256(self.path),
+                "id": self.id, "path": str(self.path.resolve()), "manifest_sha256": self._manifest_sha256,
                 "config": self.config.tag, "files": counts.get("files"), "windows": counts.get("windows"),
                 "sources": [s.get("spec") for s in self.manifest.get("sources", [])]}
         return dict(self._description)

@@ -36,6 +36,13 @@ PART_BYTES = 64 * 2**20
 _FILES = ("content.bin", "files.jsonl", "texts.jsonl")
 
 
+def public_url(url: str) -> str:
+    """``url`` without its user and password: what reports and messages show."""
+    parts = urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, ""))
+
+
 def _client(url: str):
     try:
         import redis
@@ -44,10 +51,10 @@ def _client(url: str):
     parts = urlsplit(url)
     base = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
     try:
-        client = redis.Redis.from_url(base, socket_connect_timeout=5)
+        client = redis.Redis.from_url(base, socket_connect_timeout=5, socket_timeout=60)
         client.ping()
     except (redis.RedisError, ValueError) as e:
-        raise AuditorError(f"cannot reach Redis at {base}: {' '.join(str(e).split())[:200]}") from None
+        raise AuditorError(f"cannot reach Redis at {public_url(base)}: {' '.join(str(e).split())[:200]}") from None
     return client, (parse_qs(parts.query).get("index") or [None])[0]
 
 
@@ -163,7 +170,6 @@ def push(directory: str | Path, url: str, *, show_progress: bool = True) -> str:
         data = np.memmap(Path(directory) / name, dtype=np.uint8, mode="r") if (Path(directory) / name).stat().st_size \
             else np.empty(0, np.uint8)
         _put_bytes(pipe, f"{prefix}:file:{name}", memoryview(data))
-    pipe.execute()
     lsh = index.config.lsh
     for b in range(lsh.bands):
         keys = np.asarray(index.band_keys[b])
@@ -190,9 +196,11 @@ def push(directory: str | Path, url: str, *, show_progress: bool = True) -> str:
 
 
 def _put_bytes(pipe, key: str, data: memoryview) -> None:
+    """Each part sent on its own, so the client holds one part at a time, not the index."""
     n = len(data)
     for part, a in enumerate(range(0, max(n, 1), PART_BYTES)):
         pipe.set(f"{key}:{part}", bytes(data[a:a + PART_BYTES]))
+        pipe.execute()
 
 
 class RedisIndex(Index):
@@ -205,13 +213,18 @@ class RedisIndex(Index):
         index_id = wanted or (self.client.get("auditor:latest") or b"").decode()
         raw = self.client.get(f"auditor:{index_id}:manifest") if index_id else None
         if raw is None:
-            raise AuditorError(f"no auditor index {index_id or ''} in Redis at {url}: push one with "
+            raise AuditorError(f"no auditor index {index_id or ''} in Redis at {public_url(url)}: push one with "
                                "'auditor index push DIR URL'".replace("  ", " "))
         self._manifest_bytes = raw
-        self.manifest = json.loads(raw)
-        self.config = IndexConfig.from_dict(self.manifest.get("config", {}))
-        self.prefix = f"auditor:{self.manifest['id']}"
-        layout = json.loads(self.client.get(f"{self.prefix}:layout"))
+        try:
+            self.manifest = json.loads(raw)
+            self.config = IndexConfig.from_dict(self.manifest.get("config", {}))
+            self.prefix = f"auditor:{self.manifest['id']}"
+            layout = json.loads(self.client.get(f"{self.prefix}:layout"))
+            layout["arrays"], layout["files"]  # noqa: B018 - both must be there
+        except (ValueError, TypeError, KeyError, AttributeError):
+            raise AuditorError(f"the index {index_id} in Redis at {public_url(url)} is incomplete or damaged: "
+                               "push it again") from None
         for name, spec in layout["arrays"].items():
             rows = 1 if name == "signatures" else 1024
             setattr(self, name, RemoteArray(self.client, f"{self.prefix}:array:{name}", np.dtype(spec["dtype"]),
@@ -233,7 +246,7 @@ class RedisIndex(Index):
         if d is None:
             counts = self.manifest.get("counts", {})
             self._description = {
-                "id": self.id, "path": self.url, "manifest_sha256": hashlib.sha256(self._manifest_bytes).hexdigest(),
+                "id": self.id, "path": public_url(self.url), "manifest_sha256": hashlib.sha256(self._manifest_bytes).hexdigest(),
                 "config": self.config.tag, "files": counts.get("files"), "windows": counts.get("windows"),
                 "sources": [s.get("spec") for s in self.manifest.get("sources", [])]}
             d = dict(self._description)

@@ -140,7 +140,7 @@ def _trace(index: Index, text: str, top_k: int, language: str | None, vcfg: Veri
         if len(matches) >= top_k:
             continue
         by_text[key] = len(matches)
-        lines = source_text.splitlines()
+        lines = source_text.split("\n")  # as line numbers are counted (not splitlines: form feeds)
         shown = "\n".join(lines[al.source_lines[0] - 1: al.source_lines[1]])
         matches.append(Match(
             rank=len(matches) + 1, verdict=al.verdict, score=al.score, coverage=al.coverage,

@@ -53,7 +53,14 @@ class RayExecutor:
         pending = [self._shard.remote(step, rank, world_size) for rank in todo]
         while pending:
             ready, pending = ray.wait(pending, num_returns=1)
-            rank, items = ray.get(ready[0])
+            try:
+                rank, items = ray.get(ready[0])
+            except ray.exceptions.RayTaskError as e:
+                for ref in pending:
+                    ray.cancel(ref)
+                cause = getattr(e, "cause", None)
+                raise (cause if isinstance(cause, AuditorError) else
+                       AuditorError(f"a Ray task failed: {' '.join(str(cause or e).split())[:200]}")) from None
             if on_done:
                 on_done(rank, items)
         return todo

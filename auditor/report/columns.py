@@ -118,10 +118,10 @@ def command_rows(argv: list[str], prefix: str = "$ ", limit: int = WIDTH) -> lis
     backslash-newline, which the shell removes."""
     import shlex
 
-    words = [a if a in (">", "|") else shlex.quote(a) for a in argv]
     rows, cur = [], prefix
     indent = " " * (width(prefix) + 2)
-    for w in words:
+    for arg in argv:
+        w = arg if arg in (">", "|") else shlex.quote(arg)
         sep = "" if cur.strip() in ("", prefix.strip()) else " "
         if width(cur + sep + w) + 2 <= limit:
             cur += sep + w
@@ -129,11 +129,16 @@ def command_rows(argv: list[str], prefix: str = "$ ", limit: int = WIDTH) -> lis
         if cur.strip() not in ("", prefix.strip()):
             rows.append(cur + " \\")
             cur = indent
+        # Too long for a row: cut the argument itself. The shell removes a backslash-newline, and
+        # joins pieces quoted one by one ('a/''b' is a/b), so the pasted word is the same word.
         while width(cur + w) + 2 > limit:
-            k = _take(w, limit - width(cur) - 1)
-            k = w.rfind("/", 0, k) + 1 or k  # a path breaks after a slash
-            rows.append(cur + w[:k] + "\\")
-            cur, w = "", w[k:]
+            room = limit - width(cur) - 3
+            k = _take(arg, max(4, room - (0 if w == arg else 6)))
+            k = arg.rfind("/", 0, k) + 1 or k  # a path breaks after a slash
+            head = arg[:k]
+            rows.append(cur + (head if w == arg else shlex.quote(head)) + "\\")
+            cur, arg = "", arg[k:]
+            w = arg if w == arg or shlex.quote(arg) == arg else shlex.quote(arg)
         cur += w
     rows.append(cur)
     return rows

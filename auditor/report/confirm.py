@@ -50,6 +50,19 @@ def load_report(path: str | os.PathLike) -> dict:
     snippet = report.get("snippet")
     if not isinstance(snippet, dict) or not isinstance(snippet.get("text"), str):
         raise AuditorError(f"{path} holds no snippet text to re-run")
+    for section in ("params", "index", "tool", "attribution"):
+        if not isinstance(report.get(section) or {}, dict):
+            raise AuditorError(f"{path}: its {section!r} is not an object")
+    params, index = report.get("params") or {}, report.get("index") or {}
+    for where, key in ((params, "language_given"), (params, "project_license"), (index, "path"), (index, "id")):
+        if not isinstance(where.get(key), (str, type(None))):
+            raise AuditorError(f"{path}: its {key!r} is not text")
+    if not isinstance(params.get("verify") or {}, dict):
+        raise AuditorError(f"{path}: its 'verify' thresholds are not an object")
+    try:
+        snippet["text"].encode("utf-8")
+    except UnicodeEncodeError:
+        raise AuditorError(f"{path}: its snippet text holds characters that are not text (lone surrogates)") from None
     return report
 
 
@@ -103,6 +116,10 @@ def confirm(report: dict, index=None) -> Confirmation:
     if index is None:
         if not rep_index.get("path"):
             raise AuditorError("the report names no index path: pass --index DIR")
+        from ..index.redis_store import is_redis_url
+
+        if is_redis_url(rep_index["path"]):  # a report from someone else must not pick the host we connect to
+            raise AuditorError(f"the report was traced against {rep_index['path']}: pass --index URL to re-run there")
         index = rep_index["path"]
     index = open_index_at(index)
     params = report.get("params") or {}
@@ -145,7 +162,7 @@ def confirm(report: dict, index=None) -> Confirmation:
                       f"{m['source_lines'][0]}-{m['source_lines'][1]}, {m['source']['license'] or 'licence unknown'}"
                       for m in matches[:3]) or "no match"
     summary = f"verdict {fresh['verdict']}, {len(matches)} match{'es' if len(matches) != 1 else ''}: {found}"
-    return Confirmation(not differences, differences, notes, summary, getattr(index, "url", None) or str(index.path))
+    return Confirmation(not differences, differences, notes, summary, index.describe()["path"])
 
 
 def render_confirmation(c: Confirmation, report_path: str) -> str:

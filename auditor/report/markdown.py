@@ -49,7 +49,7 @@ def render_markdown(r: TraceResult) -> str:
     out = [f"# auditor trace: {r.verdict}", ""]
     out += _item("snippet", f"{s.lines} lines, {s.tokens} tokens, language {s.language or 'C-like (guessed)'}")
     out += _item("SWHID", f"`{s.swhid}`", escape=False)
-    out += _item("index", f"`{ix.get('id')}`, {ix.get('files'):,} files, {ix.get('windows'):,} windows", escape=False)
+    out += _item("index", f"{ix.get('id')}, {ix.get('files'):,} files, {ix.get('windows'):,} windows")
     if r.look_alikes is not None and not r.note:
         out += _item("common", f"{look_alikes_phrase(r.look_alikes)} code shaped like this snippet")
     if r.note:
@@ -93,8 +93,7 @@ def render_markdown(r: TraceResult) -> str:
     rix = info["index"]
     out += ["", "## How to reproduce", ""]
     out += _item("tool", f"auditor {info['tool']['version']}, Python {info['python']}")
-    out += _item("index", f"`{rix['id']}` (`{rix['config']}`), manifest sha256 `{rix['manifest_sha256']}`",
-                 escape=False)
+    out += _item("index", f"{rix['id']} ({rix['config']}), manifest sha256 {rix['manifest_sha256']}")
     out += _item("index path", str(rix["path"]))
     out += _item("corpus", ", ".join(str(x) for x in info["sources"]) or "not recorded")
     changed = info["thresholds_changed"]

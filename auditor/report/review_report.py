@@ -65,7 +65,7 @@ def render_review_markdown(r: Review) -> str:
     for s in r.skipped:
         out += _rows_safe(prose(_esc(s), "- skipped: ", "  "))
     for h in r.hunks:
-        out += ["", f"## `{h.path}` {'needs attention' if h.attention else 'clean'}", ""]
+        out += ["", f"## {_esc(h.path)}: {'needs attention' if h.attention else 'clean'}", ""]
         out += _fence([h.header])
         if not h.attention:
             out += _rows_safe(prose(_esc(_summary_of(h))))

@@ -50,8 +50,10 @@ def block_lines(m: Match, snippet_text: str, numbers: list[int] | None = None):
     """Per aligned block: (block, [(snippet line no or None, snippet line, source line no or None,
     source line)]) with the lines paired by :func:`paired_lines`. ``numbers``: the number to
     show for each snippet line (a patch's added lines show their line in the patched file)."""
-    snip = snippet_text.splitlines()
-    src = m.source_text.splitlines()
+    # split on "\n" only: line numbers count "\n", and str.splitlines also breaks at form
+    # feeds, vertical tabs and U+2028, which would shift every later line
+    snip = snippet_text.split("\n")
+    src = m.source_text.split("\n")
     base = m.source_lines[0]
     out = []
     for b in m.blocks:
