@@ -43,8 +43,8 @@ def _errors_to_exit(f):
 
 def index_option(f):
     return click.option("--index", "index_dir", type=click.Path(file_okay=False), default=None,
-                        help="Index directory (default: the embedded index of this Python environment, "
-                             "built on first use).")(f)
+                        help="Index directory, or redis://HOST:PORT/DB for one pushed there (default: the "
+                             "embedded index of this Python environment, built on first use).")(f)
 
 
 def project_license_option(f):
@@ -131,9 +131,10 @@ def _emit(report: str, output: str | None) -> None:
 TRACE_HELP = """Trace a code snippet to the indexed files it was copied from.
 
 Reads FILE, or stdin when FILE is '-' or omitted (paste, then Ctrl-D). Prints the
-matched source with its licence and holders, the matched lines side by side, the
-verdict (verbatim, near-verbatim, similar or none) and the attribution notice the
-snippet needed. Exit status 0 whether or not a match is found, 2 on bad input.
+matched source with its licence, evidence and holders, the matched lines as aligned
+blocks, the verdict (verbatim, near-verbatim, similar or none) with the numbers behind
+it, the attribution notice the snippet needed, and how to reproduce the trace. Exit
+status 0 whether or not a match is found, 2 on bad input.
 """
 
 
