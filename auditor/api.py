@@ -88,13 +88,10 @@ def open_index(path: str | os.PathLike | None = None, *, show_progress: bool = T
         return RedisIndex(str(path))
     if path is None:
         path = ensure_env_index(show_progress=show_progress)
-    if show_progress:
-        from .index.integrity import is_verified
-        from .index.layout import read_manifest
+    def announce():
+        print(f"auditor: checking {path} against the sha256 in its manifest (first open only)", file=sys.stderr)
 
-        if not is_verified(Path(path), read_manifest(Path(path))):
-            print(f"auditor: checking {path} against the sha256 in its manifest (first open only)", file=sys.stderr)
-    return Index(path)
+    return Index(path, announce=announce if show_progress else None)
 
 
 def trace_snippet(text: str, index=None, *, top_k: int = 5, language: str | None = None,

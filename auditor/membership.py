@@ -29,7 +29,6 @@ from .corpus.files import ReadStats, read_source_file, relpath_posix
 from .corpus.languages import language_of
 from .corpus.trees import walk_source_paths
 from .errors import AuditorError
-from .fingerprint import shingle_hashes, tokenize, window_signatures
 
 MIN_SHARE = 0.5
 MIN_JACCARD = 0.5
@@ -87,11 +86,9 @@ def _similarity(a: str, b: str) -> float:
 
 def _near_copies(index, content: str, language: str | None, min_jaccard: float) -> tuple[int, dict[int, float]]:
     """(windows of the file, {blob: share of those windows found in it})."""
-    fp = index.config.fingerprint
-    toks = tokenize(content, language, normalize_identifiers=fp.normalize_identifiers,
-                    normalize_literals=fp.normalize_literals, with_positions=False)
-    hashes = shingle_hashes(toks.norm, fp.shingle)
-    sigs, _ = window_signatures(hashes, fp, stride=fp.stride)
+    from .index.builder import fingerprint
+
+    sigs, _, _ = fingerprint(content, language, index.config)  # the windows a build makes of it
     if not len(sigs):
         return 0, {}
     window_ids, query_ids, jac = index.colliding_windows(sigs, max_pairs=max(20000, 200 * len(sigs)))

@@ -60,10 +60,13 @@ def is_verified(directory: Path, manifest: dict) -> bool:
     return bool(s) and (_stamp_dir() / s).is_file()
 
 
-def ensure_verified(directory: Path, manifest: dict) -> None:
-    """AuditorError when a table's sha256 is not the manifest's: truncated, corrupted or swapped."""
+def ensure_verified(directory: Path, manifest: dict, announce=None) -> None:
+    """AuditorError when a table's sha256 is not the manifest's: truncated, corrupted or swapped.
+    ``announce()`` is called first when the tables have to be read (not when the stamp holds)."""
     if is_verified(directory, manifest):
         return
+    if announce is not None:
+        announce()
     bad = check_tables(directory, manifest)
     if bad:
         raise AuditorError(f"corrupt index {directory}: {', '.join(bad)} do{'es' if len(bad) == 1 else ''} not match "

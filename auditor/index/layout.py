@@ -46,7 +46,8 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
-def read_manifest(directory: Path) -> dict:
+def read_manifest(directory: Path, with_sha256: bool = False):
+    """The manifest, checked; with ``with_sha256``, (manifest, sha256 of the bytes read)."""
     directory = Path(directory)
     if not directory.exists():
         raise AuditorError(f"no index at {directory}: build one with 'auditor index build SOURCE --out {directory}'")
@@ -54,7 +55,8 @@ def read_manifest(directory: Path) -> dict:
         raise AuditorError(f"{directory} is not an index directory")
     path = directory / MANIFEST
     try:
-        manifest = json.loads(path.read_text("utf-8"))
+        data = path.read_bytes()
+        manifest = json.loads(data.decode("utf-8"))
     except FileNotFoundError:
         raise AuditorError(f"{directory} is not an auditor index (no {MANIFEST})") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
@@ -71,7 +73,7 @@ def read_manifest(directory: Path) -> dict:
             or not isinstance(tables[t].get("bytes"), int) for t in TABLES):
         raise AuditorError(f"corrupt index manifest {path}: it must give the size and sha256 of every table; "
                            "rebuild the index")
-    return manifest
+    return (manifest, hashlib.sha256(data).hexdigest()) if with_sha256 else manifest
 
 
 def index_id(tables: dict) -> str:

@@ -17,7 +17,7 @@ from ..config import IndexConfig
 from ..errors import AuditorError
 from ..fingerprint import band_keys
 from .integrity import ensure_verified
-from .layout import ARRAYS, manifest_sha256, read_manifest
+from .layout import ARRAYS, read_manifest
 
 # A band key shared by more windows than this is boilerplate (a run of getters, an
 # import block): it says nothing about origin, and following it costs time.
@@ -35,27 +35,26 @@ class Candidate:
 
 
 class Index:
-    def __init__(self, directory: str | os.PathLike, verify: bool = True):
+    def __init__(self, directory: str | os.PathLike, verify: bool = True, announce=None):
         """``verify``: check every table against the sha256 in the manifest, once per state of
-        the files (:mod:`auditor.index.integrity`)."""
+        the files (:mod:`auditor.index.integrity`); ``announce()`` is called before such a check."""
         self.path = Path(directory)
         self._files_fh = self._texts_fh = None
         # A rebuild swaps the whole directory in one step; a reader that opened some tables
         # before the swap and some after would mix two indexes. Every table is opened here,
         # and the manifest read again: the same id means one index was opened, whole.
         for _ in range(5):
-            before = read_manifest(self.path).get("id")
             try:
                 self._open()
             except AuditorError:
-                if _manifest_id(self.path) != before:
+                if self.manifest and _manifest_id(self.path) != self.manifest.get("id"):
                     continue  # swapped under us: the tables disagreed because they came from two indexes
                 raise
             if _manifest_id(self.path) != self.manifest.get("id"):
                 continue
             if verify:
                 try:
-                    ensure_verified(self.path, self.manifest)
+                    ensure_verified(self.path, self.manifest, announce)
                 except AuditorError:
                     if _manifest_id(self.path) != self.manifest.get("id"):
                         continue  # the tables read were the next index's
@@ -68,8 +67,8 @@ class Index:
 
     def _open(self) -> None:
         self.close()
-        self.manifest = read_manifest(self.path)
-        self._manifest_sha256 = manifest_sha256(self.path)  # checked with the id by __init__
+        self.manifest = {}
+        self.manifest, self._manifest_sha256 = read_manifest(self.path, with_sha256=True)
         self.config = IndexConfig.from_dict(self.manifest.get("config", {}))
         try:
             for name in ARRAYS:
@@ -123,12 +122,17 @@ class Index:
     def id(self) -> str:
         return self.manifest["id"]
 
+    @property
+    def location(self) -> str:
+        """Where the index is, as reports name it."""
+        return str(self.path.resolve())
+
     def describe(self) -> dict:
         """What a report says of the index it was traced against (computed once per open)."""
         if self._description is None:
             counts = self.manifest.get("counts", {})
             self._description = {
-                "id": self.id, "path": str(self.path.resolve()), "manifest_sha256": self._manifest_sha256,
+                "id": self.id, "path": self.location, "manifest_sha256": self._manifest_sha256,
                 "config": self.config.tag, "files": counts.get("files"), "windows": counts.get("windows"),
                 "sources": [s.get("spec") for s in self.manifest.get("sources", [])]}
         return dict(self._description)

@@ -215,7 +215,7 @@ class RedisIndex(Index):
         if raw is None:
             raise AuditorError(f"no auditor index {index_id or ''} in Redis at {public_url(url)}: push one with "
                                "'auditor index push DIR URL'".replace("  ", " "))
-        self._manifest_bytes = raw
+        self._manifest_sha256 = hashlib.sha256(raw).hexdigest()
         try:
             self.manifest = json.loads(raw)
             self.config = IndexConfig.from_dict(self.manifest.get("config", {}))
@@ -241,16 +241,9 @@ class RedisIndex(Index):
     def close(self) -> None:
         self.client.close()
 
-    def describe(self) -> dict:
-        d = super().describe() if self._description else None
-        if d is None:
-            counts = self.manifest.get("counts", {})
-            self._description = {
-                "id": self.id, "path": public_url(self.url), "manifest_sha256": hashlib.sha256(self._manifest_bytes).hexdigest(),
-                "config": self.config.tag, "files": counts.get("files"), "windows": counts.get("windows"),
-                "sources": [s.get("spec") for s in self.manifest.get("sources", [])]}
-            d = dict(self._description)
-        return d
+    @property
+    def location(self) -> str:
+        return public_url(self.url)  # never the password
 
     def blob_text(self, blob: int) -> str:
         a, b = (int(x) for x in self.content_offsets[blob:blob + 2])

@@ -10,8 +10,8 @@ from html import escape
 
 from ..models import Match, TraceResult, look_alikes_phrase
 from .columns import clean
-from .reproduce import SNIPPET_ARG, reproduce_info
-from .text import block_lines, evidence_phrase
+from .reproduce import SNIPPET_ARG, reproduce_info, thresholds_phrase
+from .text import also_in_phrase, block_lines, evidence_phrase, measures_phrase
 
 _CSS = """
 body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#1b1b1b}
@@ -79,11 +79,8 @@ def _match(m: Match, total: int, snippet_text: str) -> str:
         ("holders", _e(", ".join(s.holders) or "not recorded")),
     ]
     if m.also_in:
-        items.append(("also in", _e(", ".join(f"{c['repo_name']}: {c['path']}" for c in m.also_in[:10]))
-                      + (f" and {len(m.also_in) - 10} more" if len(m.also_in) > 10 else "")))
-    items += [("snippet", f"lines {m.snippet_lines[0]}-{m.snippet_lines[1]}"),
-              ("measures", f"score {m.score:.2f}, coverage {m.coverage:.0%}, names kept {m.identity:.0%}, "
-                           f"identical tokens {m.exact_share:.0%}, longest run {m.longest_run} tokens")]
+        items.append(("also in", _e(also_in_phrase(m, 10))))
+    items += [("snippet", f"lines {m.snippet_lines[0]}-{m.snippet_lines[1]}"), ("measures", _e(measures_phrase(m)))]
     if m.why:
         items.append(("verdict because", _e(m.why)))
     if m.compatibility:
@@ -125,14 +122,12 @@ def render_html(r: TraceResult) -> str:
     body.append(f"<h2>Attribution</h2>{att}")
     info = reproduce_info(r)
     rix = info["index"]
-    changed = info["thresholds_changed"]
     body.append("<h2>How to reproduce</h2>" + _dl([
         ("tool", _e(f"auditor {info['tool']['version']}, Python {info['python']}")),
         ("index", f"<code>{_e(rix['id'])}</code> (<code>{_e(rix['config'])}</code>) at <code>{_e(rix['path'])}</code>"),
         ("manifest sha256", f"<code>{_e(rix['manifest_sha256'])}</code>"),
         ("corpus", _e(", ".join(str(x) for x in info["sources"]) or "not recorded")),
-        ("thresholds", _e("this version's defaults" if not changed
-                          else ", ".join(f"{k}={v}" for k, v in sorted(changed.items())))),
+        ("thresholds", _e(thresholds_phrase(info))),
     ]) + f"<p>With <code>{SNIPPET_ARG}</code> a file holding the snippet (<code>git hash-object {SNIPPET_ARG}</code>"
          f" prints <code>{_e(info['snippet_swhid'].rsplit(':', 1)[1])}</code>):</p>"
          f"<pre>$ {_e(info['python_call'] or info['command'])}\n$ {_e(info['verify_command'])}</pre>")

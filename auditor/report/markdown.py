@@ -6,8 +6,8 @@ import re
 
 from ..models import TraceResult, look_alikes_phrase
 from .columns import block, code_rows, command_rows, prose
-from .reproduce import SNIPPET_ARG, reproduce_info
-from .text import evidence_phrase, aligned_rows
+from .reproduce import SNIPPET_ARG, reproduce_info, thresholds_phrase
+from .text import aligned_rows, also_in_phrase, compatibility_phrase, evidence_phrase, measures_phrase
 
 
 def _esc(s: str) -> str:
@@ -66,15 +66,12 @@ def render_markdown(r: TraceResult) -> str:
         out += _item("evidence", evidence_phrase(m))
         out += _item("holders", ", ".join(src.holders) or "not recorded")
         if m.also_in:
-            more = ", ".join(f"{c['repo_name']}: {c['path']}" for c in m.also_in[:10])
-            out += _item("also in", more + (f" and {len(m.also_in) - 10} more" if len(m.also_in) > 10 else ""))
-        out += _item("measures", f"score {m.score:.2f}, coverage {m.coverage:.0%}, names kept {m.identity:.0%}, "
-                                 f"identical tokens {m.exact_share:.0%}, longest run {m.longest_run} tokens")
+            out += _item("also in", also_in_phrase(m, 10))
+        out += _item("measures", measures_phrase(m))
         if m.why:
             out += _item("verdict because", m.why)
         if m.compatibility:
-            c = m.compatibility
-            out += _item("project licence", f"{c['verdict']} with {c['project_license']}: {c['reason']}")
+            out += _item("project licence", compatibility_phrase(m.compatibility))
         out += [""] + _fence(aligned_rows(m, s.text))
     a = r.attribution
     out += ["", "## Attribution", ""]
@@ -96,9 +93,7 @@ def render_markdown(r: TraceResult) -> str:
     out += _item("index", f"{rix['id']} ({rix['config']}), manifest sha256 {rix['manifest_sha256']}")
     out += _item("index path", str(rix["path"]))
     out += _item("corpus", ", ".join(str(x) for x in info["sources"]) or "not recorded")
-    changed = info["thresholds_changed"]
-    out += _item("thresholds", "this version's defaults" if not changed
-                 else ", ".join(f"{k}={v}" for k, v in sorted(changed.items())) + "; others default")
+    out += _item("thresholds", thresholds_phrase(info))
     out += ["", *_rows_safe(prose(f"With `{SNIPPET_ARG}` a file holding the snippet (`git hash-object {SNIPPET_ARG}` "
                        f"prints `{info['snippet_swhid'].rsplit(':', 1)[1]}`):")), ""]
     cmd = (code_rows(">>> ", info["python_call"], "    ") if info["python_call"]

@@ -49,3 +49,10 @@ def reproduce_info(r: TraceResult) -> dict:
         "python_call": call,
         "verify_command": "auditor verify report.json",
     }
+
+
+def thresholds_phrase(info: dict) -> str:
+    changed = info["thresholds_changed"]
+    if not changed:
+        return "this version's defaults"
+    return ", ".join(f"{k}={v}" for k, v in sorted(changed.items())) + "; others default"

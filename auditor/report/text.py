@@ -5,7 +5,7 @@ import re
 
 from ..models import Match, TraceResult, look_alikes_phrase
 from .columns import block, clean, code_rows, command_rows, prose
-from .reproduce import SNIPPET_ARG, reproduce_info
+from .reproduce import SNIPPET_ARG, reproduce_info, thresholds_phrase
 
 
 _NAME = re.compile(r"[^\W\d]\w*")
@@ -77,9 +77,7 @@ def aligned_rows(m: Match, snippet_text: str, numbers: list[int] | None = None) 
     blank = " " * digits
     out: list[str] = prose("= line in both; < the snippet's line; > the source's line", "  ")
     for k, (b, rows) in enumerate(block_lines(m, snippet_text, numbers), 1):
-        (a0, a1), (t0, t1) = b.snippet_lines, b.source_lines
-        if numbers:
-            a0, a1 = numbers[a0 - 1], numbers[min(a1, len(numbers)) - 1]
+        (a0, a1), (t0, t1) = _shown(b.snippet_lines, numbers), b.source_lines
         kind = "identical tokens" if b.exact else "same tokens after normalising names and literals"
         out += prose(f"[{k}] snippet {a0}-{a1}, source {t0}-{t1}: {b.tokens} {kind}", "  ", "      ")
         for i, left, j, right in rows:
@@ -102,6 +100,27 @@ def evidence_phrase(m: Match) -> str:
     return "; ".join(parts) + (" [sources disagree]" if m.source.license_conflict else "")
 
 
+def measures_phrase(m: Match) -> str:
+    return (f"score {m.score:.2f}, coverage {m.coverage:.0%}, names kept {m.identity:.0%}, "
+            f"identical tokens {m.exact_share:.0%}, longest run {m.longest_run} tokens")
+
+
+def also_in_phrase(m: Match, shown: int) -> str:
+    more = ", ".join(f"{c['repo_name']}: {c['path']}" for c in m.also_in[:shown])
+    return more + (f" and {len(m.also_in) - shown} more" if len(m.also_in) > shown else "")
+
+
+def compatibility_phrase(c: dict, loud: bool = False) -> str:
+    verdict = c["verdict"].upper() if loud else c["verdict"]
+    return f"{verdict} with {c['project_license']}: {c['reason']}"
+
+
+def _shown(span: tuple[int, int], numbers: list[int] | None) -> tuple[int, int]:
+    """A snippet line span as the lines shown (a patch's added lines: their lines in the patched file)."""
+    a, b = span
+    return (numbers[a - 1], numbers[min(b, len(numbers)) - 1]) if numbers else (a, b)
+
+
 def _field(name: str, value: str) -> list[str]:
     return prose(value, f"  {name:<10} ", " " * 13)
 
@@ -118,19 +137,14 @@ def match_rows(m: Match, total: int, snippet_text: str, numbers: list[int] | Non
     out += _field("evidence", evidence_phrase(m))
     out += _field("holders", ", ".join(src.holders) or "not recorded")
     if m.also_in:
-        more = ", ".join(f"{c['repo_name']}: {c['path']}" for c in m.also_in[:5])
-        out += _field("also in", more + (f" and {len(m.also_in) - 5} more" if len(m.also_in) > 5 else ""))
-    first, last = m.snippet_lines
-    if numbers:
-        first, last = numbers[first - 1], numbers[min(last, len(numbers)) - 1]
+        out += _field("also in", also_in_phrase(m, 5))
+    first, last = _shown(m.snippet_lines, numbers)
     out += _field(snippet_label, f"lines {first}-{last}")
-    out += _field("measures", f"score {m.score:.2f}, coverage {m.coverage:.0%}, names kept {m.identity:.0%}, "
-                              f"identical tokens {m.exact_share:.0%}, longest run {m.longest_run} tokens")
+    out += _field("measures", measures_phrase(m))
     if m.why:
         out += _field("because", m.why)
     if m.compatibility:
-        c = m.compatibility
-        out += _field("project", f"{c['verdict'].upper()} with {c['project_license']}: {c['reason']}")
+        out += _field("project", compatibility_phrase(m.compatibility, loud=True))
     out += ["", "  Aligned blocks:"] + aligned_rows(m, snippet_text, numbers)
     return out
 
@@ -166,9 +180,7 @@ def reproduce_rows(r: TraceResult) -> list[str]:
     out += _field("params", f"top_k {p['top_k']}, language "
                             + (p["language"] or f"guessed ({p['language_traced'] or 'C-like'})")
                   + (f", project licence {p['project_license']}" if p.get("project_license") else ""))
-    changed = info["thresholds_changed"]
-    out += _field("thresholds", "this version's defaults" if not changed
-                  else ", ".join(f"{k}={v}" for k, v in sorted(changed.items())) + "; others default")
+    out += _field("thresholds", thresholds_phrase(info))
     out += ["", f"  {SNIPPET_ARG} is a file holding the snippet; 'git hash-object {SNIPPET_ARG}'",
             f"  prints {info['snippet_swhid'].rsplit(':', 1)[1]}. Then:"]
     if info["python_call"]:
