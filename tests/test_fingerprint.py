@@ -139,3 +139,38 @@ def test_config_validates_with_actionable_messages():
     assert IndexConfig.from_dict(cfg.to_dict()).tag == cfg.tag
     other = IndexConfig(FingerprintConfig(window=64, stride=32))
     assert other.tag != cfg.tag
+
+
+@pytest.mark.parametrize("language", ["Python", "JavaScript", "Shell", "SQL"])
+def test_raw_token_set_is_the_tokenisers_raw_tokens(language):
+    """Re-ranking reads the distinct raw tokens of hundreds of windows through a lean scanner:
+    it must give exactly the tokeniser's raw tokens, on real code of every lexical family
+    (read in each family, so comments and strings differ), whole files and cut windows alike."""
+    from auditor.fingerprint.tokens import raw_token_set
+
+    texts = [p.read_text("utf-8") for p in sorted((STDLIB / "json").glob("*.py"))]
+    texts += [(STDLIB / name).read_text("utf-8") for name in ("shlex.py", "sqlite3/dump.py", "textwrap.py")]
+    for text in texts:
+        for piece in (text, text[137:1900], text[len(text) // 2:]):
+            assert raw_token_set(piece, language) == set(tokenize(piece, language).raw)
+
+
+def test_blob_text_prefix_holds_its_characters(tmp_path):
+    """A window's text is read from a prefix of the blob's UTF-8 bytes: the prefix holds at
+    least the characters asked for, multi-byte characters included."""
+    from auditor import api
+    from auditor.index.reader import Index
+
+    src = tmp_path / "src"
+    src.mkdir()
+    text = (STDLIB / "textwrap.py").read_text("utf-8")
+    wide = "".join(f"# ünïcödé — 漢字 {i} 🙂\n{line}\n" for i, line in enumerate(text.splitlines()))
+    (src / "wide.py").write_text(wide, "utf-8")
+    out = tmp_path / "idx"
+    api.build_index([str(src)], out, workers=1, show_progress=False)
+    ix = Index(out)
+    full = ix.blob_text(0)
+    assert full == wide
+    for chars in (1, 17, 500, len(wide) // 3, len(wide), len(wide) + 50):
+        prefix = ix.blob_text(0, chars)
+        assert prefix[:chars] == wide[:chars]

@@ -258,6 +258,12 @@ def tokenize(text: str, language: str | None = None, *, normalize_identifiers: b
                   np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64))
 
 
+def raw_token_set(text: str, language: str | None = None) -> set[str]:
+    """The distinct tokens of ``text`` as written: ``set(tokenize(text, language).raw)``,
+    without the per-token normalising and positions (re-ranking reads hundreds of windows)."""
+    return {m[g] for m in _SCANNERS[family_of(language)].finditer(text) if (g := m.lastindex) not in (None, _COM)}
+
+
 _CODE_PUNCT = frozenset(";{}()[]=<>+-*/&|!:?")
 
 

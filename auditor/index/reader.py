@@ -80,6 +80,12 @@ class Index:
         self._content = np.memmap(self.path / "content.bin", dtype=np.uint8, mode="r") if size else np.empty(0, np.uint8)
         for arr in (*(getattr(self, a) for a in ARRAYS), self._content):
             _random_access(arr)
+        # Plain ndarray views of the same mapped pages: np.memmap's own __getitem__ costs a
+        # microsecond per element read, and a query reads window rows one at a time.
+        for name in ARRAYS:
+            setattr(self, name, getattr(self, name).view(np.ndarray))
+        self._content = self._content.view(np.ndarray)
+        self._band_windows_flat = self.band_windows.reshape(-1)
         self._files_fh = open(self.path / "files.jsonl", "rb")
         self._texts_fh = open(self.path / "texts.jsonl", "rb")
 
@@ -143,9 +149,17 @@ class Index:
                                "query with the index's own parameters or rebuild it")
 
     # -- contents ---------------------------------------------------------------------
-    def blob_text(self, blob: int) -> str:
+    def blob_text(self, blob: int, chars: int | None = None) -> str:
+        """The blob's text; with ``chars``, a prefix holding at least its first ``chars``
+        characters (a UTF-8 character is at most 4 bytes), for reading a window near the start
+        of a long file without decoding all of it."""
         a, b = int(self.content_offsets[blob]), int(self.content_offsets[blob + 1])
-        return bytes(self._content[a:b]).decode("utf-8", "surrogateescape")
+        if chars is not None:
+            b = min(b, a + 4 * chars)
+        return self._content_bytes(a, b).decode("utf-8", "surrogateescape")
+
+    def _content_bytes(self, a: int, b: int) -> bytes:
+        return self._content[a:b].tobytes()
 
     def blob_id(self, blob: int) -> str:
         return self.blob_ids[blob].decode("ascii")
@@ -235,22 +249,26 @@ class Index:
         return window_ids, query_ids, jac
 
     def _postings(self, qkeys: np.ndarray, n_queries: int) -> list[np.ndarray]:
-        """Per band, ``window id * n_queries + query window`` of every indexed window sharing
-        the query window's band key (keys with more than MAX_POSTINGS windows skipped)."""
-        found: list[np.ndarray] = []
-        for b in range(len(qkeys)):
+        """``window id * n_queries + query window`` of every indexed window sharing a query
+        window's band key, all bands together (keys with more than MAX_POSTINGS windows skipped)."""
+        bands = len(qkeys)
+        lo = np.empty(qkeys.shape, dtype=np.int64)
+        hi = np.empty(qkeys.shape, dtype=np.int64)
+        for b in range(bands):  # the binary searches; everything after is one operation for all bands
             keys = self.band_keys[b]
-            lo = np.searchsorted(keys, qkeys[b], side="left")
-            hi = np.searchsorted(keys, qkeys[b], side="right")
-            qs = np.flatnonzero((hi > lo) & (hi - lo <= MAX_POSTINGS))
-            if not len(qs):
-                continue
-            # every posting of every matched query key, gathered in one indexing operation
-            counts = (hi - lo)[qs]
-            starts = np.repeat(lo[qs] - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
-            ids = np.asarray(self.band_windows[b][starts], dtype=np.int64)
-            found.append(ids * n_queries + np.repeat(qs, counts))
-        return found
+            lo[b] = np.searchsorted(keys, qkeys[b], side="left")
+            hi[b] = np.searchsorted(keys, qkeys[b], side="right")
+        counts = (hi - lo).ravel()
+        hit = np.flatnonzero((counts > 0) & (counts <= MAX_POSTINGS))
+        if not len(hit):
+            return []
+        counts = counts[hit]
+        # every posting of every matched (band, query key), gathered in one indexing operation
+        # from the flattened (bands, n_windows) table
+        row_start = lo.ravel()[hit] + (hit // n_queries) * self.band_windows.shape[1]
+        flat = np.repeat(row_start - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+        ids = np.asarray(self._band_windows_flat[flat], dtype=np.int64)
+        return [ids * n_queries + np.repeat(hit % n_queries, counts)]
 
     def blob_of_id(self, blob_id: str) -> int | None:
         """The blob number of a git blob sha1, or None when the index does not hold it."""

@@ -245,9 +245,8 @@ class RedisIndex(Index):
     def location(self) -> str:
         return public_url(self.url)  # never the password
 
-    def blob_text(self, blob: int) -> str:
-        a, b = (int(x) for x in self.content_offsets[blob:blob + 2])
-        return self._content._bytes.read(a, b).decode("utf-8", "surrogateescape")
+    def _content_bytes(self, a: int, b: int) -> bytes:
+        return self._content._bytes.read(a, b)
 
     def file_row(self, file_id: int) -> dict:
         a, b = (int(x) for x in self.files_offsets[file_id:file_id + 2])

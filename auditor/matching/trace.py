@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 
 import numpy as np
@@ -11,7 +12,7 @@ from ..config import VerifyConfig
 from ..errors import AuditorError
 from ..fingerprint import shingle_hashes, tokenize, window_signatures
 from ..fingerprint.tokens import guess_languages
-from ..fingerprint.tokens import drop_partial_comment, looks_like_prose
+from ..fingerprint.tokens import drop_partial_comment, looks_like_prose, raw_token_set
 from ..index.reader import Index
 from ..models import Match, SnippetInfo, SourceRef, TraceResult, git_blob_sha1, look_alikes_phrase
 from .boilerplate import informative_mask
@@ -110,9 +111,10 @@ def _trace(index: Index, text: str, top_k: int, language: str | None, vcfg: Veri
 
     lsh = lsh_candidates(index, toks, vcfg)
     found: list[tuple] = []
-    for tried, (cand, source_text, files) in enumerate(ranked_candidates(index, toks, vcfg, lsh)):
+    for tried, (cand, files) in enumerate(ranked_candidates(index, toks, vcfg, lsh)):
         if not found and tried >= vcfg.give_up:
             break  # none of the best-ranked candidates holds the snippet: the rest rank lower still
+        source_text = index.blob_text(cand.blob)
         widen = len(toks) // fp.stride + 1
         region = index.region(cand.blob, cand.windows, cand.best_window, widen)
         al = align(toks, text, source_text, region, files[0].get("language"), fp.normalize_identifiers,
@@ -169,30 +171,37 @@ def lsh_candidates(index: Index, toks, vcfg: VerifyConfig) -> list:
 
 def ranked_candidates(index: Index, toks, vcfg: VerifyConfig, lsh: list | None = None) -> list[tuple]:
     """The candidates ``trace`` verifies for the snippet tokens ``toks``, best first, as
-    (Candidate, blob text, file rows): LSH candidates of the snippet's windows, re-ranked by
-    how many of the snippet's raw tokens their best window holds.
+    (Candidate, file rows): LSH candidates of the snippet's windows, re-ranked by how many of
+    the snippet's raw tokens their best window holds.
 
     Signatures are built on normalised tokens, so in templated code (getters, generated
     resource tables, criteria builders) hundreds of files tie; the raw identifiers and
     literals of the best window tell the copy from its look-alikes, for the price of
-    tokenising 64 tokens per candidate.
+    scanning one window of text per candidate.
     """
-    fp = index.config.fingerprint
     wanted = set(toks.raw)
     scored = []
+    best_totals: list[float] = []  # a min-heap of the ``vcfg.candidates`` best totals so far
     for cand in lsh if lsh is not None else lsh_candidates(index, toks, vcfg):
+        # LSH candidates come best score first, and the raw-token overlap adds at most 1: once
+        # the best a candidate could reach is below the last total kept, no later one gets in.
+        # (Strictly below: an equal total may still win on the blob number.)
+        if len(best_totals) >= vcfg.candidates and cand.score + 1.0 < best_totals[0]:
+            break
         files = index.files_of(cand.blob)
         if not files:
             continue
-        source_text = index.blob_text(cand.blob)
         start, end = index.region(cand.blob, (cand.best_window,), cand.best_window, 0)
-        window = tokenize(source_text[start: end if end >= 0 else len(source_text)], files[0].get("language"),
-                          normalize_identifiers=fp.normalize_identifiers, normalize_literals=fp.normalize_literals,
-                          with_positions=False)
-        overlap = len(wanted.intersection(window.raw)) / max(1, len(wanted))
-        scored.append((cand.score + overlap, cand, source_text, sorted(files, key=_origin_order)))
+        window = index.blob_text(cand.blob, None if end < 0 else end)[start: end if end >= 0 else None]
+        overlap = len(wanted.intersection(raw_token_set(window, files[0].get("language")))) / max(1, len(wanted))
+        total = cand.score + overlap
+        scored.append((total, cand, files))
+        if len(best_totals) < vcfg.candidates:
+            heapq.heappush(best_totals, total)
+        elif total > best_totals[0]:
+            heapq.heapreplace(best_totals, total)
     scored.sort(key=lambda t: (-t[0], t[1].blob))
-    return [(cand, text, files) for _, cand, text, files in scored[: vcfg.candidates]]
+    return [(cand, sorted(files, key=_origin_order)) for _, cand, files in scored[: vcfg.candidates]]
 
 
 _SIMILARITY_CHARS = 4000

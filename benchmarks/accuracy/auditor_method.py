@@ -89,7 +89,7 @@ class AuditorMethod:
         if len(toks) == 0:
             return []
         out = []
-        for _, _, files in ranked_candidates(self.index, toks, self.verify_config or VerifyConfig()):
+        for _, files in ranked_candidates(self.index, toks, self.verify_config or VerifyConfig()):
             file_id = self.file_ids.get((files[0]["repo_name"], files[0]["path"]))
             if file_id is not None:
                 out.append(file_id)
