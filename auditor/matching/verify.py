@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from ..config import VerifyConfig
 from ..fingerprint.tokens import IDENT, NUMBER, STRING, Tokens, tokenize
@@ -61,15 +62,23 @@ def matching_blocks(left: list[int], right: list[int]) -> list[Block]:
 _PRIME = np.uint64(1_000_003)
 
 
+def _powers(k: int) -> np.ndarray:
+    """_PRIME ** (k - 1 - j) modulo 2**64, for j in 0..k-1."""
+    p = np.ones(k, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(k - 2, -1, -1):
+            p[j] = p[j + 1] * _PRIME
+    return p
+
+
 def _kgram_hashes(ids: list[int], k: int) -> np.ndarray:
+    """``sum((ids[i + j] + 1) * _PRIME ** (k - 1 - j))`` modulo 2**64 for every k-gram: one
+    integer matrix product over the sliding windows (numpy's integer products wrap)."""
     a = np.asarray(ids, dtype=np.uint64)
     if len(a) < k:
         return np.empty(0, dtype=np.uint64)
-    h = np.zeros(len(a) - k + 1, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for j in range(k):
-            h = h * _PRIME + a[j: len(a) - k + 1 + j] + np.uint64(1)
-    return h
+        return sliding_window_view(a + np.uint64(1), k) @ _powers(k)
 
 
 def best_diagonal(left: list[int], right: list[int], k: int) -> int | None:
@@ -94,8 +103,10 @@ def best_diagonal(left: list[int], right: list[int], k: int) -> int | None:
     # every (left, right) pair of equal k-grams votes for its diagonal; cap the pairs per
     # right position so a k-gram repeated all over templated code cannot flood the vote
     cap = 8
-    rs = np.repeat(hit, np.minimum(counts[hit], cap))
-    ls = np.concatenate([order[lo[i]: lo[i] + min(counts[i], cap)] for i in hit.tolist()])
+    taken = np.minimum(counts[hit], cap)
+    rs = np.repeat(hit, taken)
+    # the first ``taken`` left positions of each hit's run in ``order``, in one gather
+    ls = order[np.repeat(lo[hit] - np.cumsum(taken) + taken, taken) + np.arange(int(taken.sum()))]
     diagonals = rs.astype(np.int64) - ls.astype(np.int64)
     values, votes = np.unique(diagonals, return_counts=True)
     return int(values[np.argmax(votes)])
