@@ -1,10 +1,14 @@
 #!/usr/bin/env python
-"""Where a warm trace spends its time: the same pieces as ``query_footprint.py`` (verbatim,
-renamed and unseen 12-line pieces), traced warm in one process under cProfile, with the
-time of each phase of :func:`auditor.matching.trace.trace` (inclusive, summed over all
-queries, and per query).
+"""Where a warm trace spends its time, by phase, in wall-clock time.
 
-    cd /tmp && /work/main/.venv/bin/python /work/main/benchmarks/trace_profile.py [--index DIR] [--top 25]
+The pieces are ``query_footprint.py``'s (verbatim, renamed and unseen 12-line pieces), traced
+warm in one process. Each phase function of :mod:`auditor.matching.trace` and
+:mod:`auditor.matching.verify` is wrapped in a timer (a few calls per query, so the timers
+cost microseconds). cProfile is not used for the shares: it charges every Python-level call
+and so inflated the tokeniser's share about twofold here. ``--cprofile N`` prints its top N
+functions anyway, for finding hot spots inside a phase.
+
+    cd /tmp && /work/main/.venv/bin/python /work/main/benchmarks/trace_profile.py [--index DIR]
 
 Run it from outside the repository (see ``query_footprint.py``: the env index's fingerprint
 depends on ``sys.path``).
@@ -12,7 +16,9 @@ depends on ``sys.path``).
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 import cProfile
+import functools
 from pathlib import Path
 import pstats
 import random
@@ -22,65 +28,74 @@ import time
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-# (label, module file suffix, function name): the phases of a trace, inclusive of what they call
+# (label, module, function): phases of a trace; an indented label is part of the one above
 PHASES = [
-    ("trace (all)", "matching/trace.py", "trace"),
-    ("tokenise the snippet", "fingerprint/tokens.py", "tokenize"),  # every call: snippet, re-rank and regions
-    ("LSH lookup (signatures, bands, pairs)", "matching/trace.py", "lsh_candidates"),
-    ("  band postings", "index/reader.py", "_postings"),
-    ("re-rank on raw tokens", "matching/trace.py", "ranked_candidates"),
-    ("  file rows (JSON)", "index/reader.py", "files_of"),
-    ("align candidates", "matching/verify.py", "align"),
-    ("  anchored blocks (diagonal + LCS)", "matching/verify.py", "_anchored_blocks"),
-    ("    best diagonal (k-gram vote)", "matching/verify.py", "best_diagonal"),
-    ("    LCS (rapidfuzz)", "matching/verify.py", "matching_blocks"),
-    ("  block stats", "matching/verify.py", "_block_stats"),
-    ("text tie-break", "matching/trace.py", "text_similarity"),
-    ("attribution", "attribution/__init__.py", "attribute"),
+    ("LSH lookup (signatures, bands, pairs)", "trace", "lsh_candidates"),
+    ("re-rank on raw tokens", "trace", "ranked_candidates"),
+    ("align candidates", "trace", "align"),
+    ("  tokenise candidate regions", "verify", "tokenize"),
+    ("  anchored blocks", "verify", "_anchored_blocks"),
+    ("    best diagonal (k-gram vote)", "verify", "best_diagonal"),
+    ("    LCS (rapidfuzz)", "verify", "matching_blocks"),
+    ("  block statistics", "verify", "_block_stats"),
+    ("tokenise the snippet", "trace", "tokenize"),
+    ("text tie-break", "trace", "text_similarity"),
+    ("attribution", "trace", "attribute"),
 ]
+
+
+def _timed(fn, label, acc):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        t0 = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            acc[label] += time.perf_counter() - t0
+            acc["calls " + label] += 1
+    return wrapper
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--index", type=Path, default=None, help="another index (default: the env index)")
-    ap.add_argument("--top", type=int, default=0, help="also print the N functions with the most own time")
+    ap.add_argument("--cprofile", type=int, default=0, metavar="N",
+                    help="also run under cProfile and print the N functions with the most own time")
     args = ap.parse_args(argv)
 
     from auditor import api
     from auditor.index.reader import Index
-    from auditor.matching.trace import trace
+    import auditor.matching.trace as trace_mod
+    import auditor.matching.verify as verify_mod
     from query_footprint import pieces
 
     path = args.index or api.ensure_env_index(show_progress=True)
     index = Index(path)
     snippets = pieces(index, args.queries, random.Random(0))
+    acc: Counter = Counter()
+    modules = {"trace": trace_mod, "verify": verify_mod}
+    for label, mod, name in PHASES:
+        setattr(modules[mod], name, _timed(getattr(modules[mod], name), label, acc))
     for _, text in snippets[:5]:
-        trace(index, text)  # warm the pages
-    prof = cProfile.Profile()
+        trace_mod.trace(index, text)  # warm the pages
+    acc.clear()
     t0 = time.perf_counter()
-    prof.enable()
     for _, text in snippets:
-        trace(index, text)
-    prof.disable()
+        trace_mod.trace(index, text)
     wall = time.perf_counter() - t0
-    stats = pstats.Stats(prof)
     n = len(snippets)
-    print(f"{n} warm traces against {len(index.windows):,} windows in {wall:.2f} s under cProfile "
-          f"({wall / n * 1000:.1f} ms a query; profiling adds overhead, so read the shares)")
-    print(f"{'phase':<42} {'calls':>8} {'total s':>8} {'ms/query':>9} {'share':>6}")
-    total = None
-    for label, suffix, name in PHASES:
-        hits = [(k, v) for k, v in stats.stats.items() if k[0].endswith(suffix) and k[2] == name]
-        if not hits:
-            continue
-        calls = sum(v[1] for _, v in hits)
-        cum = sum(v[3] for _, v in hits)
-        total = total or cum
-        print(f"{label:<42} {calls:>8} {cum:>8.2f} {cum / n * 1000:>9.2f} {cum / total:>6.0%}")
-    if args.top:
-        print()
-        stats.sort_stats("tottime").print_stats(args.top)
+    print(f"{n} warm traces against {len(index.windows):,} windows: {wall / n * 1000:.2f} ms a query on average")
+    print(f"{'phase':<40} {'calls/query':>11} {'ms/query':>9} {'share':>6}")
+    for label, _, _ in PHASES:
+        print(f"{label:<40} {acc['calls ' + label] / n:>11.1f} {acc[label] / n * 1000:>9.2f} {acc[label] / wall:>6.0%}")
+    if args.cprofile:
+        prof = cProfile.Profile()
+        prof.enable()
+        for _, text in snippets:
+            trace_mod.trace(index, text)
+        prof.disable()
+        pstats.Stats(prof).sort_stats("tottime").print_stats(args.cprofile)
     return 0
 
 

@@ -6,10 +6,10 @@ so renamed and reformatted copies align; raw tokens then say how much is identic
 from __future__ import annotations
 
 from dataclasses import dataclass
+import functools
 from typing import NamedTuple
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from ..config import VerifyConfig
 from ..fingerprint.tokens import IDENT, NUMBER, STRING, Tokens, tokenize
@@ -62,23 +62,28 @@ def matching_blocks(left: list[int], right: list[int]) -> list[Block]:
 _PRIME = np.uint64(1_000_003)
 
 
+@functools.lru_cache(maxsize=64)
 def _powers(k: int) -> np.ndarray:
-    """_PRIME ** (k - 1 - j) modulo 2**64, for j in 0..k-1."""
+    """_PRIME ** (k - 1 - j) modulo 2**64, for j in 0..k-1 (read-only: it is shared)."""
     p = np.ones(k, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for j in range(k - 2, -1, -1):
             p[j] = p[j + 1] * _PRIME
+    p.flags.writeable = False
     return p
 
 
 def _kgram_hashes(ids: list[int], k: int) -> np.ndarray:
     """``sum((ids[i + j] + 1) * _PRIME ** (k - 1 - j))`` modulo 2**64 for every k-gram: one
     integer matrix product over the sliding windows (numpy's integer products wrap)."""
-    a = np.asarray(ids, dtype=np.uint64)
+    a = np.array(ids, dtype=np.uint64)  # a copy: it is changed in place below
     if len(a) < k:
         return np.empty(0, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        return sliding_window_view(a + np.uint64(1), k) @ _powers(k)
+        a += np.uint64(1)
+        # the k-grams as rows: a strided view of ``a``, no copy
+        grams = np.ndarray((len(a) - k + 1, k), dtype=np.uint64, buffer=a, strides=(a.itemsize, a.itemsize))
+        return grams @ _powers(k)
 
 
 def best_diagonal(left: list[int], right: list[int], k: int) -> int | None:
