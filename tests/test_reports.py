@@ -192,9 +192,98 @@ def test_audit_summary_matches_its_golden_file(results):
     for row, name in enumerate(SNIPPETS):
         d = trace_dict(_pinned(results[name]))
         flat += flat_rows(row, {"id": name, "model": "golden-model"}, d, None)
-    summary = summarize(flat, FIXED_INDEX)
+    summary = summarize(flat, _pinned(results[SNIPPETS[0]]).index)  # the counts and config too
     _check_golden("audit-summary.md", render_markdown(summary))
     _check_golden("audit-summary.json", json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+
+
+def _golden_patch() -> str:
+    """A patch as a maintainer receives it, made of the golden files: it appends the renamed
+    copy of six's with_metaclass to a module already holding six's add_metaclass (so its added
+    lines are not the file's first), adds the original code as a new module, and adds six's
+    licence file (not source code: skipped)."""
+    from difflib import unified_diff
+
+    def diff(path: str, old: str, new: str) -> str:
+        a, b = (f"a/{path}", f"b/{path}") if old else ("/dev/null", f"b/{path}")
+        return f"diff --git a/{path} b/{path}\n" + "".join(
+            unified_diff(old.splitlines(True), new.splitlines(True), a, b))
+
+    snip = {name: (GOLDEN / "snippets" / f"{name}.py").read_text("utf-8") for name in SNIPPETS}
+    licence = (GOLDEN / "corpus" / "six-1.16.0" / "LICENSE").read_text("utf-8")
+    return ("From: Dev <dev@example.org>\nSubject: [PATCH] tagtool: metaclass helper and vote tally\n\n---\n"
+            + diff("tagtool/classes.py", snip["verbatim"], snip["verbatim"] + "\n\n" + snip["renamed"])
+            + diff("tagtool/tally.py", "", snip["original"])
+            + diff("LICENSES/six.txt", "", licence))
+
+
+@pytest.fixture(scope="module")
+def golden_review(six_index):
+    from auditor.review import review_patch
+
+    review = review_patch(_golden_patch(), api.open_index(six_index), project_license="GPL-2.0-or-later")
+    for h in review.hunks:
+        h.result = _pinned(h.result)
+    return review
+
+
+def test_review_renderers_match_their_golden_files(golden_review):
+    from auditor.report.review_report import REVIEW_RENDERERS
+
+    r = golden_review
+    assert [h.path for h in r.hunks] == ["tagtool/classes.py", "tagtool/tally.py"]
+    assert [bool(h.attention) for h in r.hunks] == [True, False] and r.skipped == ["LICENSES/six.txt: not source code"]
+    assert r.hunks[0].result.matches[0].verdict == "near-verbatim" and r.hunks[0].lines[0] > 1
+    for fmt, out in ((fmt, render(r)) for fmt, render in REVIEW_RENDERERS.items()):
+        _check_golden(f"review.{EXT[fmt]}", out)
+        if fmt != "json":
+            assert "the snippet" not in out and "snippet's" not in out, fmt
+            assert all(wcswidth(line) <= 72 for line in out.splitlines()), fmt
+
+
+def _golden_tree(root: Path) -> Path:
+    """A maintainer's tree, made of the golden files: six.py vendored as released (exact), a
+    working copy of it with a function renamed and a local line (near copy), and original code."""
+    six = (GOLDEN / "corpus" / "six-1.16.0" / "six.py").read_text("utf-8")
+    for rel, text in (("vendor/six.py", six),
+                      ("tagtool/compat.py", six.replace("def add_metaclass", "def with_class_meta") + "\n# local\n"),
+                      ("tagtool/tally.py", (GOLDEN / "snippets" / "original.py").read_text("utf-8"))):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    return root
+
+
+def test_membership_renderers_match_their_golden_files(six_index, tmp_path):
+    from auditor.report.membership_report import MEMBERSHIP_RENDERERS
+
+    report = api.membership(_golden_tree(tmp_path / "tagtool"), api.open_index(six_index), show_progress=False)
+    pinned = replace(report, root="/srv/src/tagtool", index={**report.index, **FIXED_INDEX})
+    by_path = {f.path: f for f in pinned.files}
+    assert by_path["vendor/six.py"].holders[0].exact and not by_path["tagtool/compat.py"].holders[0].exact
+    assert by_path["tagtool/tally.py"].holders == []
+    for fmt, render in MEMBERSHIP_RENDERERS.items():
+        out = render(pinned)
+        _check_golden(f"membership.{EXT[fmt]}", out)
+        if fmt == "text":
+            assert all(wcswidth(line) <= 72 for line in out.splitlines())
+
+
+@pytest.mark.parametrize("case", ["confirmed", "tampered"])
+def test_verify_json_output_matches_its_golden_file(results, six_index, tmp_path, case):
+    """What 'auditor verify --format json' prints, the index's path on this machine pinned."""
+    report = json.loads(api.render(results["renamed"], "json"))
+    if case == "tampered":
+        report["matches"][0]["source"]["license"] = "GPL-3.0-only"
+        report["matches"][0]["source_lines"][1] += 3
+        report["attribution"]["present_in_snippet"] = True
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(report, indent=2))
+    r = subprocess.run([str(BIN / "auditor"), "verify", str(path), "--index", str(six_index), "-f", "json"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == (0 if case == "confirmed" else 1), r.stderr
+    out = r.stdout.replace(json.dumps(str(six_index.resolve()))[1:-1], FIXED_INDEX["path"])
+    assert json.loads(out)["index_path"] == FIXED_INDEX["path"]
+    _check_golden(f"verify-{case}.json", out)
 
 
 def test_a_long_quoted_path_still_pastes_as_one_argument(tmp_path):

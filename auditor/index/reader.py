@@ -169,6 +169,12 @@ class Index:
         lo, hi = int(self.blob_file_offsets[blob]), int(self.blob_file_offsets[blob + 1])
         return [self.file_row(int(f)) for f in self.blob_files[lo:hi]]
 
+    def first_file_of(self, blob: int) -> dict | None:
+        """The first file row of a blob (as :meth:`files_of` lists them), or None: one JSON row
+        read instead of all of them."""
+        lo, hi = int(self.blob_file_offsets[blob]), int(self.blob_file_offsets[blob + 1])
+        return self.file_row(int(self.blob_files[lo])) if hi > lo else None
+
     def file_row(self, file_id: int) -> dict:
         a, b = int(self.files_offsets[file_id]), int(self.files_offsets[file_id + 1])
         self._files_fh.seek(a)

@@ -90,7 +90,8 @@ def _trace(index: Index, text: str, top_k: int, language: str | None, vcfg: Veri
     code = drop_partial_comment(text, language)
     toks = tokenize(code, language, normalize_identifiers=fp.normalize_identifiers,
                     normalize_literals=fp.normalize_literals)
-    info = SnippetInfo(sha1=git_blob_sha1(text.encode("utf-8", "surrogateescape")), lines=text.count("\n") + 1,
+    info = SnippetInfo(sha1=git_blob_sha1(text.encode("utf-8", "surrogateescape")),
+                       lines=text.count("\n") + (0 if text.endswith("\n") else 1),
                        tokens=len(toks), language=language, text=text)
     params = {"top_k": top_k, "verify": vcfg.__dict__.copy(), "language": language}
     note = ""
@@ -188,20 +189,20 @@ def ranked_candidates(index: Index, toks, vcfg: VerifyConfig, lsh: list | None =
         # (Strictly below: an equal total may still win on the blob number.)
         if len(best_totals) >= vcfg.candidates and cand.score + 1.0 < best_totals[0]:
             break
-        files = index.files_of(cand.blob)
-        if not files:
+        first = index.first_file_of(cand.blob)  # all of a blob's rows are read for the ones kept
+        if first is None:
             continue
         start, end = index.region(cand.blob, (cand.best_window,), cand.best_window, 0)
         window = index.blob_text(cand.blob, None if end < 0 else end)[start: end if end >= 0 else None]
-        overlap = len(wanted.intersection(raw_token_set(window, files[0].get("language")))) / max(1, len(wanted))
+        overlap = len(wanted.intersection(raw_token_set(window, first.get("language")))) / max(1, len(wanted))
         total = cand.score + overlap
-        scored.append((total, cand, files))
+        scored.append((total, cand))
         if len(best_totals) < vcfg.candidates:
             heapq.heappush(best_totals, total)
         elif total > best_totals[0]:
             heapq.heapreplace(best_totals, total)
     scored.sort(key=lambda t: (-t[0], t[1].blob))
-    return [(cand, sorted(files, key=_origin_order)) for _, cand, files in scored[: vcfg.candidates]]
+    return [(cand, sorted(index.files_of(cand.blob), key=_origin_order)) for _, cand in scored[: vcfg.candidates]]
 
 
 _SIMILARITY_CHARS = 4000

@@ -36,6 +36,35 @@ def _take(s: str, room: int) -> int:
     return len(s)
 
 
+def plural(n: int, noun: str, many: str | None = None) -> str:
+    """``1 file``, ``2 files``, ``1,024 files``."""
+    return f"{n:,} {noun if n == 1 else many or noun + 's'}"
+
+
+def cut_token(token: str, room: int) -> tuple[str, str]:
+    """(head, tail) of a token wider than ``room`` columns (a path, a URL): cut after its last
+    ``/`` that fits, so the head ends the row as a whole path component; only a component
+    wider than the row is cut inside, the head then ending in ``\\`` (RFC 8792's mark of a
+    folded line) so the cut is never silent."""
+    k = _take(token, room)
+    slash = token.rfind("/", 0, k) + 1
+    if 1 < slash < len(token):
+        return token[:slash], token[slash:]
+    k = _take(token, max(1, room - 1))
+    return token[:k] + "\\", token[k:]
+
+
+def token_rows(token: str, indent: str = "", limit: int = WIDTH) -> list[str]:
+    """A path or id on rows of its own, each starting with ``indent``: whole when it fits, else
+    cut by :func:`cut_token` (after a ``/``), the rows to be joined without blanks."""
+    token = clean(token).replace("\n", "\ufffd").replace("\t", " ")
+    rows = []
+    while width(indent + token) > limit:
+        head, token = cut_token(token, max(8, limit - width(indent)))
+        rows.append(indent + head)
+    return rows + [indent + token]
+
+
 def code_rows(prefix: str, line: str, cont: str | None = None, limit: int = WIDTH) -> list[str]:
     """``prefix`` + one line of code, cut into rows of at most ``limit`` columns; rows after
     the first start with ``cont`` (by default ``prefix``'s width of blanks ending in ``+``).
@@ -60,7 +89,9 @@ def code_rows(prefix: str, line: str, cont: str | None = None, limit: int = WIDT
 
 def prose(text: str, first: str = "", rest: str | None = None, limit: int = WIDTH) -> list[str]:
     """``text`` wrapped at word boundaries: the first row starts with ``first``, the others with
-    ``rest`` (blanks as wide as ``first`` by default). A word wider than a row is cut."""
+    ``rest`` (blanks as wide as ``first`` by default). A word too wide for the first row but not
+    for the others (a path, an id) starts the second row, whole; one wider than any row is cut
+    by :func:`cut_token`."""
     rest = " " * width(first) if rest is None else rest
     rows: list[str] = []
     lead, cur = first, ""
@@ -70,9 +101,13 @@ def prose(text: str, first: str = "", rest: str | None = None, limit: int = WIDT
         while True:
             room = limit - width(lead)
             if not cur and width(word) > room:  # a URL or path longer than a row
-                k = _take(word, room)
-                rows.append(lead + word[:k])
-                word, lead = word[k:], rest
+                if lead != rest and lead.strip() and width(rest) + width(word) <= limit:
+                    rows.append(lead.rstrip())  # whole on a row of its own
+                    lead = rest
+                    continue
+                head, word = cut_token(word, room)
+                rows.append(lead + head)
+                lead = rest
                 continue
             if cur and width(cur) + 1 + width(word) > room:
                 rows.append(lead + cur)
@@ -85,30 +120,65 @@ def prose(text: str, first: str = "", rest: str | None = None, limit: int = WIDT
     return rows
 
 
+# A paragraph whose lines (all but its last) are at least this wide was wrapped by its
+# author at a fixed width (a licence text's 72-80 columns): it is re-flowed, not cut line by line.
+_WRAPPED_PROSE = 55
+
+
 def block(text: str, indent: str = "", limit: int = WIDTH) -> list[str]:
-    """A block of text that keeps its lines (a licence notice): a paragraph whose lines all fit
-    is kept as it is; one with a line too wide (the MIT text's 78 columns) is re-flowed as a
-    whole at word boundaries, its words and their order unchanged."""
+    """A block of text that keeps its lines (a licence notice, meant to be pasted). A paragraph
+    whose lines all fit is kept as it is. A paragraph of prose wrapped wider than the row (the
+    MIT text's 80 columns) is re-flowed as a whole at word boundaries. In any other paragraph
+    (Source, SWHID, Copyright and License lines) every line stays a line of its own: one too
+    wide is wrapped at its last blank that fits, its continuation rows indented two columns
+    more; a token wider than a row is cut by :func:`cut_token`. Words and their order never
+    change."""
     out: list[str] = []
     paragraph: list[str] = []
 
     def flush() -> None:
         if all(width(indent + line) <= limit for line in paragraph):
             out.extend((indent + line).rstrip() for line in paragraph)
-        else:
+        elif len(paragraph) > 1 and all(width(line.strip()) >= _WRAPPED_PROSE for line in paragraph[:-1]):
             lead = indent + paragraph[0][: len(paragraph[0]) - len(paragraph[0].lstrip())]
-            out.extend(prose(" ".join(paragraph), lead, lead, limit))
+            out.extend(prose(" ".join(line.strip() for line in paragraph), lead, lead, limit))
+        else:
+            for line in paragraph:
+                out.extend(_line_rows(line, indent, limit))
         paragraph.clear()
 
     for line in clean(text.expandtabs(4)).splitlines():
         if line.strip():
-            paragraph.append(line)
+            paragraph.append(line.rstrip())
             continue
         if paragraph:
             flush()
         out.append("")
     if paragraph:
         flush()
+    return out
+
+
+def _line_rows(line: str, indent: str, limit: int) -> list[str]:
+    """One line of a block on rows of at most ``limit`` columns, cut at blanks, continuation
+    rows indented two columns more than the line."""
+    if width(indent + line) <= limit:
+        return [(indent + line).rstrip()]
+    out = []
+    own = line[: len(line) - len(line.lstrip())]
+    cont = indent + own + "  "
+    lead, rest = indent, line
+    while width(lead + rest) > limit:
+        room = max(8, limit - width(lead))
+        k = _take(rest, room)
+        blank = rest.rfind(" ", 0, k + 1)
+        if blank > (len(own) if lead == indent else 0):
+            head, rest = rest[:blank].rstrip(), rest[blank:].lstrip()
+        else:
+            head, rest = cut_token(rest, room)
+        out.append(lead + head)
+        lead = cont
+    out.append((lead + rest).rstrip())
     return out
 
 

@@ -9,19 +9,19 @@ from __future__ import annotations
 from html import escape
 
 from ..models import Match, TraceResult, look_alikes_phrase
-from .columns import clean
+from .columns import clean, plural
 from .reproduce import SNIPPET_ARG, reproduce_info, thresholds_phrase
 from .text import also_in_phrase, block_lines, evidence_phrase, measures_phrase
 
 _CSS = """
 body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#1b1b1b}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ccc}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em}dt{font-weight:600}dd{margin:0}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em}dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}
 code,pre,td.code{font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 pre{background:#f6f6f6;padding:.8em;overflow-x:auto;white-space:pre-wrap}
 table.align{border-collapse:collapse;width:100%;table-layout:fixed;margin:1em 0}
 table.align th{text-align:left;background:#eee;padding:.3em;font-weight:600}
-table.align td{vertical-align:top;padding:0 .4em;white-space:pre-wrap;word-break:break-all}
+table.align td{vertical-align:top;padding:0 .4em;white-space:pre-wrap;overflow-wrap:anywhere}
 col.n{width:3.5em}td.n{text-align:right;color:#777;user-select:none}
 td.exact{background:#dff5e1}td.renamed{background:#fff1c2}td.none{background:#fafafa}
 tr.block td{border-top:2px solid #999;color:#555;font-size:12px;padding:.3em .4em}
@@ -50,7 +50,7 @@ def alignment_table(m: Match, snippet_text: str) -> str:
     for k, (b, pairs) in enumerate(block_lines(m, snippet_text), 1):
         kind = "exact" if b.exact else "renamed"
         rows.append(f'<tr class="block"><td colspan="4">block {k}: snippet {b.snippet_lines[0]}-{b.snippet_lines[1]}, '
-                    f'source {b.source_lines[0]}-{b.source_lines[1]}, {b.tokens} tokens, '
+                    f'source {b.source_lines[0]}-{b.source_lines[1]}, {plural(b.tokens, "token")}, '
                     f'{"identical" if b.exact else "same after normalising names and literals"}</td></tr>')
         for i, left, j, right in pairs:
             if i is None or j is None:
@@ -93,9 +93,11 @@ def _match(m: Match, total: int, snippet_text: str) -> str:
 
 def render_html(r: TraceResult) -> str:
     s, ix, a = r.snippet, r.index, r.attribution
-    head = [("snippet", f"{s.lines} lines, {s.tokens} tokens, language {_e(s.language or 'C-like (guessed)')}"),
+    head = [("snippet", f"{plural(s.lines, 'line')}, {plural(s.tokens, 'token')}, "
+                        f"language {_e(s.language or 'C-like (guessed)')}"),
             ("SWHID", f"<code>{_e(s.swhid)}</code>"),
-            ("index", f"<code>{_e(ix.get('id'))}</code>, {ix.get('files'):,} files, {ix.get('windows'):,} windows")]
+            ("index", f"<code>{_e(ix.get('id'))}</code>, {plural(ix.get('files'), 'file')}, "
+                      f"{plural(ix.get('windows'), 'window')}")]
     if r.look_alikes is not None and not r.note:
         head.append(("common", _e(f"{look_alikes_phrase(r.look_alikes)} code shaped like this snippet")))
     body = [f"<h1>auditor trace: <span class=\"verdict\">{_e(r.verdict)}</span></h1>", _dl(head)]

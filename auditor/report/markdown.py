@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..models import TraceResult, look_alikes_phrase
-from .columns import block, code_rows, command_rows, prose
+from .columns import WIDTH, block, clean, code_rows, command_rows, plural, prose, token_rows, width
 from .reproduce import SNIPPET_ARG, reproduce_info, thresholds_phrase
 from .text import aligned_rows, also_in_phrase, compatibility_phrase, evidence_phrase, measures_phrase
 
@@ -40,16 +40,53 @@ def _fence(rows: list[str]) -> list[str]:
     return [ticks, *rows, ticks]
 
 
-def _item(name: str, value: str, escape: bool = True) -> list[str]:
-    return _rows_safe(prose(_esc(value) if escape else value, f"- {name}: ", "  "))
+class Code(str):
+    """A value to copy (a path, an id, a hash): shown as a code span, never escaped."""
+
+
+def _inline(value: str) -> bool:
+    """Whether ``value`` can be a one-backtick code span on a row: no blank (a span wrapped
+    at one would copy as a different path), no backtick, not wider than a list row."""
+    return bool(value) and not any(ch.isspace() or ch == "`" for ch in value) and width(value) <= WIDTH - 8
+
+
+def code_block(value: str, indent: str = "") -> list[str]:
+    """A value too long or too odd for a code span, in a fence of its own: cut after a ``/``
+    when it is wider than a row (:func:`token_rows`)."""
+    return [indent + row for row in _fence(token_rows(value, "", WIDTH - len(indent)))]
+
+
+_SPLIT = " (split after a `/`: join the rows)"
+
+
+def _item(name: str, *parts: str, escape: bool = True) -> list[str]:
+    """A list item ``- name: parts``. A :class:`Code` part is a code span (copied as it is); one
+    that cannot be a span on a row goes below the item in a fence, the item saying so."""
+    text, below = [], []
+    for p in parts:
+        if isinstance(p, Code):
+            p = clean(p)
+            if _inline(p):
+                text.append(f"`{p}`")
+            else:
+                text.append("(below)" if len(parts) > 1 else "")
+                below.append(p)
+        else:
+            text.append(_esc(p) if escape else p)
+    blocks = [code_block(p, "  ") for p in below]
+    joined = "".join(text).strip() + (_SPLIT if any(len(b) > 3 for b in blocks) else "")
+    rows = _rows_safe(prose(joined, f"- {name}: ", "  ")) if joined.strip() else [f"- {name}:"]
+    return rows + [row for b in blocks for row in b]
 
 
 def render_markdown(r: TraceResult) -> str:
     s, ix = r.snippet, r.index
     out = [f"# auditor trace: {r.verdict}", ""]
-    out += _item("snippet", f"{s.lines} lines, {s.tokens} tokens, language {s.language or 'C-like (guessed)'}")
-    out += _item("SWHID", f"`{s.swhid}`", escape=False)
-    out += _item("index", f"{ix.get('id')}, {ix.get('files'):,} files, {ix.get('windows'):,} windows")
+    out += _item("snippet", f"{plural(s.lines, 'line')}, {plural(s.tokens, 'token')}, "
+                            f"language {s.language or 'C-like (guessed)'}")
+    out += _item("SWHID", Code(s.swhid))
+    out += _item("index", Code(ix.get("id")), f", {plural(ix.get('files'), 'file')}, "
+                                               f"{plural(ix.get('windows'), 'window')}")
     if r.look_alikes is not None and not r.note:
         out += _item("common", f"{look_alikes_phrase(r.look_alikes)} code shaped like this snippet")
     if r.note:
@@ -59,9 +96,10 @@ def render_markdown(r: TraceResult) -> str:
     for m in r.matches:
         src = m.source
         out += ["", f"## Match {m.rank} of {len(r.matches)}: {m.verdict}", ""]
-        out += _item("source", f"{src.repo_name}: {src.path}, lines {m.source_lines[0]}-{m.source_lines[1]}"
-                     + (f", revision {src.revision}" if src.revision else ""))
-        out += _item("SWHID", f"`{src.swhid}`", escape=False)
+        out += _item("source", Code(src.repo_name), ": ", Code(src.path),
+                     f", lines {m.source_lines[0]}-{m.source_lines[1]}",
+                     *((", revision ", Code(src.revision)) if src.revision else ()))
+        out += _item("SWHID", Code(src.swhid))
         out += _item("licence", f"{src.license or 'unknown'} ({src.license_category})")
         out += _item("evidence", evidence_phrase(m))
         out += _item("holders", ", ".join(src.holders) or "not recorded")
@@ -90,9 +128,12 @@ def render_markdown(r: TraceResult) -> str:
     rix = info["index"]
     out += ["", "## How to reproduce", ""]
     out += _item("tool", f"auditor {info['tool']['version']}, Python {info['python']}")
-    out += _item("index", f"{rix['id']} ({rix['config']}), manifest sha256 {rix['manifest_sha256']}")
-    out += _item("index path", str(rix["path"]))
-    out += _item("corpus", ", ".join(str(x) for x in info["sources"]) or "not recorded")
+    out += _item("index", Code(rix["id"]), " (", Code(rix["config"]), "), manifest sha256 ",
+                 Code(rix["manifest_sha256"]))
+    out += _item("index path", Code(str(rix["path"])))
+    sources = [Code(str(x)) for x in info["sources"]]
+    out += _item("corpus", *[p for i, c in enumerate(sources) for p in ((", ", c) if i else (c,))]) if sources \
+        else _item("corpus", "not recorded")
     out += _item("thresholds", thresholds_phrase(info))
     out += ["", *_rows_safe(prose(f"With `{SNIPPET_ARG}` a file holding the snippet (`git hash-object {SNIPPET_ARG}` "
                        f"prints `{info['snippet_swhid'].rsplit(':', 1)[1]}`):")), ""]

@@ -6,7 +6,7 @@ import json
 
 from .. import __version__
 from ..membership import MembershipReport
-from .columns import clean, prose
+from .columns import clean, plural, prose
 
 SCHEMA = "auditor.membership/1"
 
@@ -14,9 +14,10 @@ SCHEMA = "auditor.membership/1"
 def render_membership_text(r: MembershipReport) -> str:
     found = r.found
     ix = r.index
-    lines = [f"auditor membership: {len(found)} of {len(r.files)} files found in the index", ""]
+    lines = [f"auditor membership: {len(found)} of {plural(len(r.files), 'file')} found in the index", ""]
     lines += prose(r.root, "tree      ")
-    lines += prose(f"{ix.get('id')}, {ix.get('files'):,} files, {ix.get('windows'):,} windows", "index     ")
+    lines += prose(f"{ix.get('id')}, {plural(ix.get('files'), 'file')}, {plural(ix.get('windows'), 'window')}",
+                   "index     ")
     lines += prose(str(ix.get("path")), " " * 10)
     lines += prose(f"exact: the same bytes (git blob id); near copy: at least {r.min_share:.0%} of the "
                    "file's windows found in an indexed file whose text is at least half alike",
@@ -24,7 +25,7 @@ def render_membership_text(r: MembershipReport) -> str:
     for f in found:
         lines += [""] + prose(f.path)
         for h in f.holders:
-            kind = "exact" if h.exact else (f"near copy, {h.share:.0%} of {f.windows} windows, "
+            kind = "exact" if h.exact else (f"near copy, {h.share:.0%} of {plural(f.windows, 'window')}, "
                                             f"text {h.similarity:.0%} alike")
             lines += prose(f"{kind}: swh:1:cnt:{h.blob_id}", "  ", "    ")
             for row in h.files:

@@ -6,16 +6,16 @@ import json
 
 from .. import __version__
 from ..review import Review
-from .columns import clean, prose
+from .columns import WIDTH, clean, prose, width
 from .json_report import trace_dict
 from .text import attribution_rows, match_rows
 
 SCHEMA = "auditor.review/1"
 
 
-def _headline(r: Review) -> str:
+def _headline(r: Review, with_project: bool = True) -> str:
     n, bad = len(r.hunks), len(r.findings)
-    project = f" (project licence {r.project_license})" if r.project_license else ""
+    project = f" (project licence {r.project_license})" if r.project_license and with_project else ""
     hunks = f"{n} hunk{'s' if n != 1 else ''}"
     if not n:
         return f"auditor review: nothing to trace{project}"
@@ -35,7 +35,7 @@ def _summary_of(h) -> str:
 
 
 def render_review_text(r: Review) -> str:
-    lines = [_headline(r), ""]
+    lines = prose(_headline(r), "", "  ") + [""]
     lines += prose(f"{r.files} file{'s' if r.files != 1 else ''} in the patch, {len(r.hunks)} hunk"
                    f"{'s' if len(r.hunks) != 1 else ''} with added code traced; exit status {r.exit_status}")
     for s in r.skipped:
@@ -52,20 +52,27 @@ def render_review_text(r: Review) -> str:
         text = h.result.snippet.text
         for m in h.result.matches:
             lines += [""] + match_rows(m, len(h.result.matches), text, h.lines, "patch")
-        lines += ["", "Attribution"] + attribution_rows(h.result)
+        lines += ["", "Attribution"] + attribution_rows(h.result, "patch")
     return "\n".join(clean(x) for x in lines) + "\n"
 
 
 def render_review_markdown(r: Review) -> str:
-    from .markdown import _esc, _fence, _rows_safe
+    from .markdown import _esc, _fence, _inline, _rows_safe, code_block
 
-    out = [f"# {_headline(r)}", ""]
+    out = [f"# {_headline(r, with_project=False)}", ""]  # a heading cannot wrap: the licence below it
+    if r.project_license:
+        out += _rows_safe(prose(f"Project licence: {_esc(r.project_license)}.")) + [""]
     out += prose(f"{r.files} file{'s' if r.files != 1 else ''} in the patch, {len(r.hunks)} hunk"
                  f"{'s' if len(r.hunks) != 1 else ''} with added code traced.")
     for s in r.skipped:
         out += _rows_safe(prose(_esc(s), "- skipped: ", "  "))
     for h in r.hunks:
-        out += ["", f"## {_esc(h.path)}: {'needs attention' if h.attention else 'clean'}", ""]
+        state = "needs attention" if h.attention else "clean"
+        path = clean(h.path)
+        if _inline(path) and width(f"## `{path}`: {state}") <= WIDTH:
+            out += ["", f"## `{path}`: {state}", ""]
+        else:  # a path too long for a heading: below it, whole, to copy
+            out += ["", f"## {state[0].upper()}{state[1:]}:", ""] + code_block(path) + [""]
         out += _fence([h.header])
         if not h.attention:
             out += _rows_safe(prose(_esc(_summary_of(h))))
@@ -77,7 +84,7 @@ def render_review_markdown(r: Review) -> str:
             out += [""] + _fence(match_rows(m, len(h.result.matches), text, h.lines, "patch"))
         a = h.result.attribution
         if a.notice:
-            out += ["", "Attribution:", ""] + _fence(attribution_rows(h.result))
+            out += ["", "Attribution:", ""] + _fence(attribution_rows(h.result, "patch"))
     return "\n".join(out) + "\n"
 
 

@@ -89,6 +89,11 @@ def summarize(flat: list[dict], index: dict, project_license: str | None = None)
     return summary
 
 
+def _n(n, noun: str) -> str:
+    """``1 file``, ``2 files``; a count the index does not record is shown as it is."""
+    return f"{n} {noun if n == 1 else noun + 's'}"
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
@@ -96,7 +101,8 @@ def _pct(x: float) -> str:
 def render_markdown(s: dict) -> str:
     n = s["outputs"]
     lines = ["# Audit summary", "",
-             f"Index `{s['index'].get('id')}` ({s['index'].get('files')} files, {s['index'].get('windows')} windows, "
+             f"Index `{s['index'].get('id')}` ({_n(s['index'].get('files'), 'file')}, "
+             f"{_n(s['index'].get('windows'), 'window')}, "
              f"`{s['index'].get('config')}`).", "",
              f"- Generations audited: {n} ({s['errors']} could not be traced)",
              f"- With a match (verbatim, near-verbatim or similar): {s['matched']} ({_pct(s['matched_share'])})",

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from ..models import Match, TraceResult, look_alikes_phrase
-from .columns import block, clean, code_rows, command_rows, prose
+from .columns import WIDTH, block, clean, code_rows, command_rows, plural, prose, token_rows, width
 from .reproduce import SNIPPET_ARG, reproduce_info, thresholds_phrase
 
 
@@ -69,17 +69,20 @@ def block_lines(m: Match, snippet_text: str, numbers: list[int] | None = None):
     return out
 
 
-def aligned_rows(m: Match, snippet_text: str, numbers: list[int] | None = None) -> list[str]:
+def aligned_rows(m: Match, snippet_text: str, numbers: list[int] | None = None,
+                 label: str = "snippet") -> list[str]:
     """The matched lines as aligned blocks, at most 72 columns each, read like a line diff:
     ``=`` a line the snippet and the source share (whitespace aside), ``<`` the snippet's
-    version of a changed line or a line only it has, ``>`` the source's."""
+    version of a changed line or a line only it has, ``>`` the source's. ``label`` names the
+    traced text ("patch" in a review, whose added lines are the snippet)."""
     digits = len(str(max(max(numbers or [0]), m.snippet_lines[1], m.source_lines[1])))
     blank = " " * digits
-    out: list[str] = prose("= line in both; < the snippet's line; > the source's line", "  ")
+    out: list[str] = prose(f"= line in both; < the {label}'s line; > the source's line", "  ")
     for k, (b, rows) in enumerate(block_lines(m, snippet_text, numbers), 1):
         (a0, a1), (t0, t1) = _shown(b.snippet_lines, numbers), b.source_lines
-        kind = "identical tokens" if b.exact else "same tokens after normalising names and literals"
-        out += prose(f"[{k}] snippet {a0}-{a1}, source {t0}-{t1}: {b.tokens} {kind}", "  ", "      ")
+        tokens = (plural(b.tokens, "identical token") if b.exact
+                  else plural(b.tokens, "same token") + " after normalising names and literals")
+        out += prose(f"[{k}] {label} {a0}-{a1}, source {t0}-{t1}: {tokens}", "  ", "      ")
         for i, left, j, right in rows:
             if i is not None and j is not None and left.split() == right.split():
                 out += code_rows(f"  {i:>{digits}} {j:>{digits}} = | ", right)
@@ -102,7 +105,7 @@ def evidence_phrase(m: Match) -> str:
 
 def measures_phrase(m: Match) -> str:
     return (f"score {m.score:.2f}, coverage {m.coverage:.0%}, names kept {m.identity:.0%}, "
-            f"identical tokens {m.exact_share:.0%}, longest run {m.longest_run} tokens")
+            f"identical tokens {m.exact_share:.0%}, longest run {plural(m.longest_run, 'token')}")
 
 
 def also_in_phrase(m: Match, shown: int) -> str:
@@ -125,6 +128,18 @@ def _field(name: str, value: str) -> list[str]:
     return prose(value, f"  {name:<10} ", " " * 13)
 
 
+def _paths_field(name: str, paths: list[str]) -> list[str]:
+    """Paths to copy: after ``name`` when they fit there, else each on rows of its own, a path
+    too long for a row cut only after a ``/`` (said so, since the rows must be joined)."""
+    paths = [clean(p) for p in paths]
+    row = f"  {name:<10} {', '.join(paths)}"
+    if width(row) <= WIDTH and not any(any(ch.isspace() for ch in p) for p in paths):
+        return [row]
+    rows = [token_rows(p, "    ") for p in paths]
+    note = "split after a '/': join the rows" if any(len(r) > 1 for r in rows) else ""
+    return [f"  {name:<10} {note}".rstrip()] + [row for r in rows for row in r]
+
+
 def match_rows(m: Match, total: int, snippet_text: str, numbers: list[int] | None = None,
                snippet_label: str = "snippet") -> list[str]:
     src = m.source
@@ -145,23 +160,24 @@ def match_rows(m: Match, total: int, snippet_text: str, numbers: list[int] | Non
         out += _field("because", m.why)
     if m.compatibility:
         out += _field("project", compatibility_phrase(m.compatibility, loud=True))
-    out += ["", "  Aligned blocks:"] + aligned_rows(m, snippet_text, numbers)
+    out += ["", "  Aligned blocks:"] + aligned_rows(m, snippet_text, numbers, snippet_label)
     return out
 
 
-def attribution_rows(r: TraceResult) -> list[str]:
+def attribution_rows(r: TraceResult, label: str = "snippet") -> list[str]:
+    """The attribution section; ``label`` names the traced text ("patch" in a review)."""
     a = r.attribution
     if a.required:
-        state = "present in the snippet" if a.present_in_snippet else "MISSING from the snippet"
+        state = f"present in the {label}" if a.present_in_snippet else f"MISSING from the {label}"
         if a.wrong_license:
-            state = "WRONG LICENCE named in the snippet"
+            state = f"WRONG LICENCE named in the {label}"
         out = prose(f"Required, {state}: {a.reason}", "  ")
     else:
         out = prose(f"Not required: {a.reason}", "  ")
     if a.license:
         out += prose(f"Licence of the copied code: {a.license}", "  ")
     if a.notice:
-        out += ["", "  Notice that should accompany the snippet:", "  " + "-" * 40]
+        out += ["", f"  Notice that should accompany the {label}:", "  " + "-" * 40]
         out += block(a.notice, "  ")
         out += ["  " + "-" * 40]
     return out
@@ -174,8 +190,9 @@ def reproduce_rows(r: TraceResult) -> list[str]:
     out += _field("index", f"{ix['id']} ({ix['config']})")
     out += _field("manifest", "sha256:")
     out += [f"    {ix['manifest_sha256']}"]
-    out += _field("path", str(ix["path"]))
-    out += _field("corpus", ", ".join(str(s) for s in info["sources"]) or "not recorded")
+    out += _paths_field("path", [str(ix["path"])])
+    out += _paths_field("corpus", [str(s) for s in info["sources"]]) if info["sources"] else \
+        _field("corpus", "not recorded")
     p = info["params"]
     out += _field("params", f"top_k {p['top_k']}, language "
                             + (p["language"] or f"guessed ({p['language_traced'] or 'C-like'})")
@@ -194,9 +211,11 @@ def reproduce_rows(r: TraceResult) -> list[str]:
 def render_text(r: TraceResult) -> str:
     s, ix = r.snippet, r.index
     lines = ["auditor trace report", "=" * 20, "", f"Verdict: {r.verdict.upper()}", ""]
-    lines += prose(f"{s.lines} lines, {s.tokens} tokens, language {s.language or 'C-like (guessed)'}", "Snippet   ")
+    lines += prose(f"{plural(s.lines, 'line')}, {plural(s.tokens, 'token')}, "
+                   f"language {s.language or 'C-like (guessed)'}", "Snippet   ")
     lines += prose(s.swhid, " " * 10)
-    lines += prose(f"{ix.get('id')}, {ix.get('files'):,} files, {ix.get('windows'):,} windows", "Index     ")
+    lines += prose(f"{ix.get('id')}, {plural(ix.get('files'), 'file')}, {plural(ix.get('windows'), 'window')}",
+                   "Index     ")
     if r.look_alikes is not None and not r.note:
         lines += prose(f"{look_alikes_phrase(r.look_alikes)} code shaped like this snippet", "Common    ")
     if r.note:
