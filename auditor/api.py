@@ -19,10 +19,14 @@ ENV_SPEC = "env"
 
 def build_index(sources: list[str], out: str | os.PathLike, config: IndexConfig | None = None, *,
                 workers: int | None = None, scan_headers: bool = True, show_progress: bool = True,
-                executor: str = "local", ray_address: str | None = None):
+                executor: str = "local", ray_address: str | None = None,
+                shard_dir: str | os.PathLike | None = None, keep_shards: bool = False):
     """Index corpus specs (files, dirs, archives, ``hf:`` ids, ``env``) into ``out``. Returns (manifest, stats).
-    ``executor="ray"`` fingerprints and licences on Ray (``ray_address``: a running cluster;
-    default: a local Ray instance); the index is the same as a local build's."""
+    ``executor="ray"`` fingerprints, licences and reduces the band tables on Ray (``ray_address``:
+    a running cluster; default: a local Ray instance); the index is the same as a local build's.
+    ``shard_dir``: where the build's intermediate parquet shards go (default: inside the build's
+    temporary directory); on a Ray cluster of several nodes, storage every node mounts. They are
+    removed at the end, unless ``keep_shards`` (with ``shard_dir``) after a successful build."""
     from .index.builder import build
     from .pipeline import RayExecutor, make_executor
 
@@ -31,7 +35,7 @@ def build_index(sources: list[str], out: str | os.PathLike, config: IndexConfig 
         ray = None
     try:
         return build(list(sources), out, config, workers=workers, scan_headers=scan_headers,
-                     show_progress=show_progress, ray=ray)
+                     show_progress=show_progress, ray=ray, shard_dir=shard_dir, keep_shards=keep_shards)
     finally:
         if ray is not None and not ray_address:
             ray.shutdown()

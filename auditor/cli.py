@@ -186,15 +186,20 @@ atomically: readers see the old index or the new one, never a mix.""")
 @click.option("--no-header-scan", is_flag=True, help="Skip ScanCode on file headers (faster; licences then come "
               "from SPDX tags, package metadata and dataset columns only).")
 @executor_options
+@click.option("--shard-dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
+              help="Write the build's intermediate parquet shards under DIR (removed at the end) instead of "
+                   "inside the output's temporary directory; with --executor ray on several nodes, a directory "
+                   "every node mounts.")
 @quiet_option
 @_errors_to_exit
 def index_build(sources, out, workers, window, stride, shingle, num_perm, threshold, no_header_scan, executor,
-                ray_address, quiet):
+                ray_address, shard_dir, quiet):
     from . import api
 
     config = api.make_config(shingle=shingle, window=window, stride=stride, num_perm=num_perm, threshold=threshold)
     manifest, stats = api.build_index(list(sources), out, config, workers=workers, scan_headers=not no_header_scan,
-                                      show_progress=not quiet, executor=executor, ray_address=ray_address)
+                                      show_progress=not quiet, executor=executor, ray_address=ray_address,
+                                      shard_dir=shard_dir)
     if not quiet:
         click.echo(f"auditor: {stats.summary()}", err=True)
     click.echo(f"{manifest['id']}\t{out}")
@@ -229,7 +234,8 @@ def index_info(directory, check):
         out["check"] = "ok" if not bad else {"damaged": bad}
     click.echo(json.dumps(out, indent=2))
     if check and bad:
-        sys.exit(2)
+        _fail(f"damaged index {directory}: {', '.join(bad)} "
+              f"{'does' if len(bad) == 1 else 'do'} not match the size and sha256 in its manifest; rebuild it")
 
 
 @index_group.command("env", help="Build (if needed) the embedded index of this Python environment and print its path.")

@@ -212,7 +212,7 @@ def test_tarball_of_installed_package(tmp_path, private_tmp):
     for rel, p in expected.items():
         assert files[rel].blob_id == git_blob_sha1(p.read_bytes())
         assert files[rel].repo_name == top and files[rel].revision is None
-    assert stats.skipped["archive link or special file"] == 3
+    assert stats.skipped.items() >= {"symlink": 1, "hard link": 1, "device or special file": 1}.items()
     assert list(private_tmp.iterdir()) == []
     assert archive_identity(tarball) == (top, None)
 
@@ -276,7 +276,7 @@ def test_zip_symlink_is_skipped_not_created(tmp_path, private_tmp):
         seen.append(sf.path)
         assert not any(p.is_symlink() for p in private_tmp.rglob("*"))
     assert seen == ["ok.py"]
-    assert stats.skipped == {"archive link or special file": 1}
+    assert stats.skipped == {"symlink": 1}
 
 
 def test_zip_bomb_is_refused(tmp_path, private_tmp):

@@ -1,27 +1,53 @@
 """The same build and audit on a real local Ray instance as with local processes: identical
-index (same content-addressed id) and identical audit results."""
+index (same content-addressed id, the same bytes in every fingerprint table, reduced from the
+same parquet shards) and identical audit results."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from auditor import api
+from auditor.config import IndexConfig
 from auditor.errors import AuditorError
+from auditor.index import builder
+from auditor.index.layout import MANIFEST, TABLES
+from auditor.index.shards import read_shard, reduce_bands
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
 
 
-def test_ray_build_and_audit_equal_local(stdlib_dir, tmp_path):
+def test_ray_build_and_audit_equal_local(stdlib_dir, tmp_path, monkeypatch):
     pytest.importorskip("ray", reason="the auditor[ray] extra is not installed")
+    monkeypatch.setattr(builder, "BATCH_FILES", 4)  # several batches, hence several shards, of these few files
     sources = [str(stdlib_dir / "json"), str(GOLDEN / "corpus" / "six-1.16.0")]
     local, _ = api.build_index(sources, tmp_path / "local", workers=2, show_progress=False, scan_headers=False)
+    # The Ray build's map tasks write their parquet shards under --shard-dir, kept here to be checked.
     ray, _ = api.build_index(sources, tmp_path / "ray", workers=2, show_progress=False, scan_headers=False,
-                             executor="ray")
+                             executor="ray", shard_dir=tmp_path / "shared", keep_shards=True)
     assert ray["id"] == local["id"] and ray["counts"] == local["counts"]
-    for table in ("signatures.npy", "band_keys.npy", "files.jsonl", "content.bin"):
+    for table in ("signatures.npy", "windows.npy", "band_keys.npy", "band_windows.npy", "files.jsonl",
+                  "content.bin"):
         assert (tmp_path / "ray" / table).read_bytes() == (tmp_path / "local" / table).read_bytes(), table
+    # Nothing of the staging directory ends up in either index.
+    for out in ("local", "ray"):
+        assert sorted(p.name for p in (tmp_path / out).iterdir()) == sorted(TABLES + (MANIFEST,))
+
+    (staging,) = (tmp_path / "shared").iterdir()
+    shards = sorted((staging / "shards").glob("batch-*.parquet"))
+    assert len(shards) >= 2, "the Ray build wrote no parquet shards"
+    signatures = np.load(tmp_path / "ray" / "signatures.npy")
+    windows = np.load(tmp_path / "ray" / "windows.npy")
+    at = 0
+    for shard in shards:  # each shard reads back to its rows of the index, in batch order
+        win, sig = read_shard(str(shard))
+        assert sig.dtype == np.uint32 and np.array_equal(sig, signatures[at:at + len(sig)]), shard.name
+        assert np.array_equal(win, windows[at:at + len(win)]), shard.name
+        at += len(sig)
+    assert at == len(signatures) == ray["counts"]["windows"]
+    assert len(list((staging / "bands").glob("band-*.keys.npy"))) == IndexConfig().lsh.bands
 
     gens = tmp_path / "gens.jsonl"
     with open(gens, "w") as fh:
@@ -52,3 +78,16 @@ def test_missing_ray_extra_is_one_clear_error(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "ray", None)  # as if the extra were not installed
     with pytest.raises(AuditorError, match=r"pip install 'auditor\[ray\]'"):
         make_executor("ray", 1)
+
+
+def test_a_ray_task_that_cannot_see_the_staging_dir_is_one_clear_error(tmp_path):
+    pytest.importorskip("ray", reason="the auditor[ray] extra is not installed")
+    from auditor.pipeline import RayExecutor
+
+    executor = RayExecutor(1)
+    try:  # as on a node that does not mount the build's staging directory
+        future = executor.submit(reduce_bands, [], [0], 2, str(tmp_path / "not-mounted-here"))
+        with pytest.raises(AuditorError, match=r"staging directory .* is not visible on .*--shard-dir"):
+            future.result(timeout=300)
+    finally:
+        executor.shutdown()

@@ -70,13 +70,13 @@ def test_tar_member_escaping_the_archive_is_refused(tmp_path, name, needle):
     assert not list(tmp_path.glob(".idx.*")), "a half-built index was left behind"
 
 
-@pytest.mark.parametrize("kind,extra", [(tarfile.SYMTYPE, {"linkname": "/etc/passwd"}),
-                                        (tarfile.SYMTYPE, {"linkname": "../../outside.py"}),
-                                        (tarfile.LNKTYPE, {"linkname": "pkg/six.py"}),
-                                        (tarfile.CHRTYPE, {"devmajor": 1, "devminor": 3}),
-                                        (tarfile.BLKTYPE, {"devmajor": 8, "devminor": 0}),
-                                        (tarfile.FIFOTYPE, {})])
-def test_tar_links_and_devices_are_skipped_never_created(tmp_path, kind, extra):
+@pytest.mark.parametrize("kind,extra,reason", [(tarfile.SYMTYPE, {"linkname": "/etc/passwd"}, "symlink"),
+                                               (tarfile.SYMTYPE, {"linkname": "../../outside.py"}, "symlink"),
+                                               (tarfile.LNKTYPE, {"linkname": "pkg/six.py"}, "hard link"),
+                                               (tarfile.CHRTYPE, {"devmajor": 1, "devminor": 3}, "device or special file"),
+                                               (tarfile.BLKTYPE, {"devmajor": 8, "devminor": 0}, "device or special file"),
+                                               (tarfile.FIFOTYPE, {}, "device or special file")])
+def test_tar_links_and_devices_are_skipped_never_created(tmp_path, kind, extra, reason):
     good, payload = _regular("pkg/six.py")
     tgz = _tar(tmp_path / "links-1.0.tar.gz", [good, _member("pkg/odd.py", kind, **extra)], {"pkg/six.py": payload})
     dest = tmp_path / "out"
@@ -85,7 +85,7 @@ def test_tar_links_and_devices_are_skipped_never_created(tmp_path, kind, extra):
     extract_archive(tgz, dest, limits=ArchiveLimits(), stats=stats)
     assert (dest / "pkg" / "six.py").is_file()
     assert not os.path.lexists(dest / "pkg" / "odd.py")
-    assert stats.skipped == {"archive link or special file": 1}
+    assert stats.skipped == {reason: 1}
 
 
 def test_tar_bomb_is_refused_before_it_is_written(tmp_path):
@@ -141,6 +141,42 @@ def test_corrupt_archive_is_one_line(tmp_path):
     assert r.returncode == 2 and "corrupt" in r.stderr and "Traceback" not in r.stderr
 
 
+def test_skipped_archive_members_are_named_in_the_summary_and_the_manifest(tmp_path):
+    """Every member the build refuses or caps is counted by reason, on stderr and in the manifest."""
+    import textwrap
+
+    real = Path(textwrap.__file__).read_bytes()  # a real source file, from the standard library
+    huge = b"# " + b"y" * 2_400_000 + b"\n"  # over the 1 MB per-file cap
+    members = [_member("that-1.0/textwrap.py", size=len(real)),
+               _member("that-1.0/passwd.py", tarfile.SYMTYPE, linkname="/etc/passwd"),
+               _member("that-1.0/hard.py", tarfile.LNKTYPE, linkname="that-1.0/textwrap.py"),
+               _member("that-1.0/null.py", tarfile.CHRTYPE, devmajor=1, devminor=3),
+               _member("that-1.0/huge.py", size=len(huge)),
+               _member("that-1.0/blob.py", size=12)]
+    data = {"that-1.0/textwrap.py": real, "that-1.0/huge.py": huge, "that-1.0/blob.py": b"x = 1\0\0\0\0\0\0\n"}
+    tgz = _tar(tmp_path / "that-1.0.tar.gz", members, data)
+    out = tmp_path / "idx"
+    r = subprocess.run([str(BIN / "auditor"), "index", "build", str(tgz), "--out", str(out), "-j", "1",
+                        "--no-header-scan"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    summary = [line for line in r.stderr.splitlines() if line.startswith("auditor: ")]
+    assert len(summary) == 1 and summary[0].startswith("auditor: 1 files ("), r.stderr
+    assert summary[0].endswith("; skipped 5 files: 1 binary, 1 device or special file, 1 hard link, "
+                               "1 over size cap, 1 symlink"), summary[0]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["counts"]["files"] == 1
+    assert manifest["counts"]["skipped"] == {"binary": 1, "device or special file": 1, "hard link": 1,
+                                             "over size cap": 1, "symlink": 1}
+    (row,) = [json.loads(line) for line in (out / "files.jsonl").read_text().splitlines()]
+    assert (row["repo_name"], row["path"]) == ("that-1.0", "textwrap.py")
+    # A member that climbs out of the archive is not skipped but refuses the whole archive, in one line.
+    evil, payload = _regular("../evil.py")
+    _tar(tmp_path / "that-1.0.tar.gz", members + [evil], {**data, "../evil.py": payload})
+    r = _build(tgz, tmp_path / "idx2")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "escapes the archive: '../evil.py'" in r.stderr
+    assert not (tmp_path / "idx2").exists() and not (tmp_path.parent / "evil.py").exists()
+
+
 # -- index integrity -------------------------------------------------------------------------
 
 @pytest.fixture()
@@ -185,6 +221,16 @@ def test_truncated_and_swapped_tables_are_refused(small_index, tmp_path):
         (small_index / "manifest.json").write_text(json.dumps(dict(manifest, tables=tables)))
         with pytest.raises(AuditorError, match="size and sha256 of every table"):
             Index(small_index)
+
+
+def test_index_info_check_names_the_damaged_table_on_stderr(small_index):
+    _flip_byte(small_index / "signatures.npy", (small_index / "signatures.npy").stat().st_size // 2)
+    r = subprocess.run([str(BIN / "auditor"), "index", "info", str(small_index), "--check"], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 2
+    assert json.loads(r.stdout)["check"] == {"damaged": ["signatures.npy"]}
+    assert r.stderr.count("\n") == 1 and r.stderr.startswith("auditor: error: damaged index ")
+    assert "signatures.npy does not match the size and sha256 in its manifest" in r.stderr
 
 
 def test_nothing_in_an_index_can_run_code(small_index):

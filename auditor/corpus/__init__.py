@@ -33,9 +33,11 @@ import tarfile
 from typing import TypeVar
 import zipfile
 
-from auditor.corpus.archives import ARCHIVE_SUFFIXES, archive_identity, archive_suffix, iter_archive
+from auditor.corpus.archives import (
+    ARCHIVE_SUFFIXES, CORRUPT_ARCHIVE_ERRORS, archive_identity, archive_suffix, iter_archive,
+)
 from auditor.corpus.environment import count_env_files, describe_env, env_fingerprint, iter_env
-from auditor.corpus.files import ReadStats
+from auditor.corpus.files import ReadStats, utf8_path
 from auditor.corpus.hub import check_hub, is_hub_spec, iter_hub, parse_hub_spec
 from auditor.corpus.languages import language_of
 from auditor.corpus.tables import (
@@ -129,7 +131,7 @@ def iter_source(spec: str, *, progress: Progress | None = None, stats: ReadStats
         files = iter_saved_dataset(path, stats=stats)
     elif kind == "tree":
         root = path.resolve()
-        files = iter_tree(root, root.name, revision=git_head(root), stats=stats)
+        files = iter_tree(root, utf8_path(root.name), revision=git_head(root), stats=stats)
     elif kind == "archive":
         files = iter_archive(path, stats=stats)
     elif kind == "parquet":
@@ -218,7 +220,7 @@ def _check_archive(path: Path) -> None:
     else:
         try:
             ok = tarfile.is_tarfile(path)
-        except OSError:
+        except (OSError, *CORRUPT_ARCHIVE_ERRORS):
             ok = False
     if not ok:
         raise AuditorError(f"{path}: corrupt or not a {archive_suffix(path)} archive")

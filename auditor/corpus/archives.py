@@ -2,7 +2,7 @@
 
 Safety, for archives from anywhere:
 - a member whose name is absolute or climbs out with ``..`` stops the read (AuditorError);
-- symlinks, hard links, devices and FIFOs are skipped, never created;
+- symlinks, hard links, devices and FIFOs are skipped, never created, and counted by kind in :class:`ReadStats`;
 - the total uncompressed size and the member count are bounded (:class:`ArchiveLimits`), which stops
   zip and tar bombs; the size of a zip member is counted as it is decompressed, not trusted from its header;
 - a member larger than the largest file that is read (``max_file_bytes``, 1 MB) is skipped without
@@ -21,8 +21,9 @@ import stat
 import tarfile
 import tempfile
 import zipfile
+import zlib
 
-from auditor.corpus.files import MAX_FILE_BYTES, ReadStats, one_line
+from auditor.corpus.files import MAX_FILE_BYTES, ReadStats, one_line, utf8_path
 from auditor.corpus.trees import iter_tree
 from auditor.errors import AuditorError
 from auditor.models import SourceFile
@@ -35,6 +36,16 @@ _CHUNK = 1 << 20
 _WHEEL = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+)(-\d[^-]*)?-[^-]+-[^-]+-[^-]+\.whl$", re.IGNORECASE)
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _ROOT = PurePosixPath(".")
+
+try:
+    from lzma import LZMAError
+except ImportError:  # a Python built without lzma reads no .tar.xz at all
+    LZMAError = OSError
+# What damaged archives raise besides OSError: a stream cut short (EOFError), a damaged deflate or xz
+# stream, a zip header naming a version, method or flag the zipfile module lacks, a zip member name
+# that claims UTF-8 and is not.
+CORRUPT_ARCHIVE_ERRORS = (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, LZMAError,
+                          NotImplementedError, UnicodeDecodeError)
 
 
 @dataclass(frozen=True)
@@ -87,6 +98,7 @@ def iter_archive(
 ) -> Iterator[SourceFile]:
     """Source files of the archive. The temp dir is removed when the iterator ends or is closed."""
     repo_name, revision = archive_identity(path)
+    repo_name = utf8_path(repo_name)
     with tempfile.TemporaryDirectory(prefix="auditor-archive-") as tmp:
         dest = Path(tmp)
         extract_archive(path, dest, limits=limits, stats=stats, max_file_bytes=max_file_bytes)
@@ -122,7 +134,7 @@ def extract_archive(path: Path, dest: Path, *, limits: ArchiveLimits, stats: Rea
             _extract_tar(path, dest, limits, stats, max_file_bytes)
         else:
             raise AuditorError(f"{path}: not an archive this tool reads ({', '.join(ARCHIVE_SUFFIXES)})")
-    except (zipfile.BadZipFile, tarfile.TarError, EOFError) as e:
+    except CORRUPT_ARCHIVE_ERRORS as e:
         raise AuditorError(f"{path}: corrupt or unreadable archive: {one_line(e)}") from None
     except OSError as e:
         raise AuditorError(f"{path}: cannot extract: {one_line(e)}") from None
@@ -167,7 +179,7 @@ def _extract_zip(archive: Path, dest: Path, limits: ArchiveLimits, stats: ReadSt
                 raise AuditorError(f"{archive}: refusing archive member with an empty name: {info.filename!r}")
             kind = stat.S_IFMT(info.external_attr >> 16)
             if kind and kind != stat.S_IFREG:
-                stats.skip("archive link or special file")
+                stats.skip("symlink" if kind == stat.S_IFLNK else "device or special file")
                 continue
             if info.flag_bits & 0x1:
                 stats.skip("encrypted archive member")
@@ -187,6 +199,15 @@ def _extract_zip(archive: Path, dest: Path, limits: ArchiveLimits, stats: ReadSt
                     out.write(chunk)
 
 
+def _special_reason(member: tarfile.TarInfo) -> str:
+    """Why a tar member that is not a regular file or directory is skipped (a :class:`ReadStats` reason)."""
+    if member.issym():
+        return "symlink"
+    if member.islnk():
+        return "hard link"
+    return "device or special file"  # character or block device, FIFO, or a type tar does not know
+
+
 def _extract_tar(archive: Path, dest: Path, limits: ArchiveLimits, stats: ReadStats, max_file_bytes: int) -> None:
     data_filter = getattr(tarfile, "data_filter", None)
     with tarfile.open(archive, "r:*") as tf:
@@ -199,7 +220,7 @@ def _extract_tar(archive: Path, dest: Path, limits: ArchiveLimits, stats: ReadSt
                 dest.joinpath(rel).mkdir(parents=True, exist_ok=True)
                 continue
             if not member.isreg():
-                stats.skip("archive link or special file")
+                stats.skip(_special_reason(member))
                 continue
             if rel == _ROOT:
                 raise AuditorError(f"{archive}: refusing archive member with an empty name: {member.name!r}")
@@ -218,7 +239,7 @@ def _extract_tar(archive: Path, dest: Path, limits: ArchiveLimits, stats: ReadSt
             target.parent.mkdir(parents=True, exist_ok=True)
             src = tf.extractfile(member)
             if src is None:
-                stats.skip("archive link or special file")
+                stats.skip("device or special file")
                 continue
             with src, open(target, "wb") as out:
                 shutil.copyfileobj(src, out, _CHUNK)

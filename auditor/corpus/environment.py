@@ -24,7 +24,7 @@ import sysconfig
 
 from auditor.corpus import evidence as ev
 from auditor.corpus.archives import normalise_dist_name
-from auditor.corpus.files import MAX_FILE_BYTES, ReadStats, read_source_file, relpath_posix
+from auditor.corpus.files import MAX_FILE_BYTES, ReadStats, read_source_file, relpath_posix, utf8_path
 from auditor.corpus.languages import language_of
 from auditor.corpus.trees import SKIP_DIRS, walk_source_paths
 from auditor.models import SourceFile
@@ -107,7 +107,7 @@ def iter_env(
             yield SourceFile(
                 blob_id=blob_id,
                 repo_name=package.repo_name,
-                path=rel,
+                path=utf8_path(rel),
                 content=content,
                 language=language_of(rel),
                 revision=package.revision,

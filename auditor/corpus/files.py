@@ -99,3 +99,13 @@ def one_line(e: BaseException) -> str:
 
 def relpath_posix(path: Path, root: Path) -> str:
     return os.path.relpath(path, root).replace(os.sep, "/")
+
+
+def utf8_path(rel: str) -> str:
+    """``rel`` as an index records it: a name that is not UTF-8 on disk (which ``os`` gives with
+    surrogate escapes, and no UTF-8 table can hold) is written with ``\\xNN`` escapes."""
+    try:
+        rel.encode("utf-8")
+        return rel
+    except UnicodeEncodeError:
+        return os.fsencode(rel).decode("utf-8", "backslashreplace")

@@ -14,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 import itertools
 import json
+import re
 from typing import Any
 
-from auditor.corpus.files import ReadStats
+from auditor.corpus.files import ReadStats, utf8_path
 from auditor.corpus.languages import language_of
 from auditor.errors import AuditorError
 from auditor.models import SourceFile
@@ -26,6 +27,9 @@ V2, V1, GENERIC = "stack-v2", "stack-v1", "generic"
 _V2_MARKERS = frozenset({"blob_id", "detected_licenses", "license_type", "gha_license_id", "snapshot_id", "revision_id"})
 _V1_MARKERS = frozenset({"hexsha", "max_stars_repo_name", "max_stars_repo_path", "max_stars_repo_licenses"})
 _V1_PREFIXES = ("max_stars_repo_", "max_forks_repo_", "max_issues_repo_")
+_GIT_SHA1 = re.compile(r"[0-9a-fA-F]{40}")
+# Lone surrogates: JSON text can carry them ("\ud800"), UTF-8 cannot.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 # The columns each layout reads: a parquet reader projects onto these, so wide tables stay cheap.
 V2_COLUMNS = (
@@ -63,6 +67,7 @@ def layout_columns(layout: str) -> tuple[str, ...]:
 def row_mapper(layout: str, *, default_repo: str, stats: ReadStats) -> RowMapper:
     """A function from one row (a dict) to a :class:`SourceFile`, or None for rows without content (counted)."""
     counter = itertools.count()
+    default_repo = utf8_path(default_repo)  # a file name that is not UTF-8
 
     def common(row: Mapping[str, Any]) -> tuple[str, int] | None:
         content = row.get("content")
@@ -70,7 +75,7 @@ def row_mapper(layout: str, *, default_repo: str, stats: ReadStats) -> RowMapper
         if not isinstance(content, str) or not content.strip():
             stats.skip("row without content")
             return None
-        return content, index
+        return _clean(content), index
 
     def v2(row: Mapping[str, Any]) -> SourceFile | None:
         got = common(row)
@@ -79,7 +84,7 @@ def row_mapper(layout: str, *, default_repo: str, stats: ReadStats) -> RowMapper
         content, index = got
         path = _text(row.get("path")) or f"row-{index}"
         return SourceFile(
-            blob_id=_text(row.get("blob_id")) or SourceFile.blob_id_of(content),
+            blob_id=_blob_id(row.get("blob_id"), content),
             repo_name=_text(row.get("repo_name")) or default_repo,
             path=path,
             content=content,
@@ -101,7 +106,7 @@ def row_mapper(layout: str, *, default_repo: str, stats: ReadStats) -> RowMapper
 
         path = _text(repo_field("path")) or f"row-{index}"
         return SourceFile(
-            blob_id=_text(row.get("hexsha")) or SourceFile.blob_id_of(content),
+            blob_id=_blob_id(row.get("hexsha"), content),
             repo_name=_text(repo_field("name")) or default_repo,
             path=path,
             content=content,
@@ -117,7 +122,7 @@ def row_mapper(layout: str, *, default_repo: str, stats: ReadStats) -> RowMapper
         content, index = got
         path = _text(row.get("path")) or f"row-{index}"
         return SourceFile(
-            blob_id=_text(row.get("blob_id")) or SourceFile.blob_id_of(content),
+            blob_id=_blob_id(row.get("blob_id"), content),
             repo_name=_text(row.get("repo_name")) or _text(row.get("repo")) or default_repo,
             path=path,
             content=content,
@@ -128,11 +133,23 @@ def row_mapper(layout: str, *, default_repo: str, stats: ReadStats) -> RowMapper
     return {V2: v2, V1: v1, GENERIC: generic}[layout]
 
 
+def _clean(text: str) -> str:
+    """``text`` with any lone surrogate replaced by U+FFFD, so that it encodes as UTF-8."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None
-    value = str(value)
+    value = _clean(str(value))
     return value or None
+
+
+def _blob_id(value: Any, content: str) -> str:
+    """The row's git blob id when it is one (40 hex digits), else the content's: an id is a SWHID's
+    hash and the key files are deduplicated by, so a malformed one (``"x"``, non-ASCII) is not kept."""
+    text = _text(value)
+    return text.lower() if text is not None and _GIT_SHA1.fullmatch(text) else SourceFile.blob_id_of(content)
 
 
 def _strings(value: Any) -> tuple[str, ...]:
@@ -145,9 +162,11 @@ def _strings(value: Any) -> tuple[str, ...]:
             try:
                 value = json.loads(value)
             except ValueError:
-                return (value,)
+                return (_clean(value),)
             if not isinstance(value, list):
-                return (str(value),)
+                return (_clean(str(value)),)
         else:
-            return (value,) if value else ()
-    return tuple(str(v) for v in value if v not in (None, ""))
+            return (_clean(value),) if value else ()
+    if not isinstance(value, Iterable) or isinstance(value, (bytes, Mapping)):  # a scalar where a list belongs
+        return (_clean(str(value)),)
+    return tuple(_clean(str(v)) for v in value if v not in (None, ""))

@@ -7,7 +7,7 @@ from pathlib import Path
 import re
 
 from auditor.corpus.evidence import Evidence, evidence_fields, tree_evidence
-from auditor.corpus.files import MAX_FILE_BYTES, ReadStats, read_source_file, relpath_posix
+from auditor.corpus.files import MAX_FILE_BYTES, ReadStats, read_source_file, relpath_posix, utf8_path
 from auditor.corpus.languages import language_of
 from auditor.models import SourceFile
 
@@ -53,7 +53,7 @@ def iter_tree(
         if read is None:
             continue
         content, blob_id = read
-        rel = relpath_posix(path, root)
+        rel = utf8_path(relpath_posix(path, root))
         yield SourceFile(
             blob_id=blob_id,
             repo_name=repo_name,

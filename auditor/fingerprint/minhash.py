@@ -125,15 +125,21 @@ def window_signatures(hashes: np.ndarray, cfg: FingerprintConfig, stride: int | 
     return sig, np.arange(n_windows, dtype=np.int64) * stride
 
 
+def band_key(columns: np.ndarray, band: int) -> np.ndarray:
+    """(n,) uint64 key of band ``band`` from that band's signature columns, ``(n, rows)`` in order
+    (``signatures[:, band * rows:(band + 1) * rows]``). One band on its own, so a sharded build can
+    reduce each band table separately; :func:`band_keys` is this for every band."""
+    n, rows = columns.shape
+    with np.errstate(over="ignore"):
+        acc = np.full(n, _U64(band + 1) * _POSITION_MULT[0], dtype=_U64)
+        for r in range(rows):
+            acc = (acc ^ columns[:, r].astype(_U64)) * _POSITION_MULT[(r + 1) % MAX_SHINGLE]
+        return _fmix64(acc)
+
+
 def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """(bands, n) uint64 key of each band of each signature; equal bands give equal keys."""
-    n = signatures.shape[0]
-    keys = np.empty((bands, n), dtype=_U64)
-    sig = signatures.astype(_U64)
-    with np.errstate(over="ignore"):
-        for b in range(bands):
-            acc = np.full(n, _U64(b + 1) * _POSITION_MULT[0], dtype=_U64)
-            for r in range(rows):
-                acc = (acc ^ sig[:, b * rows + r]) * _POSITION_MULT[(r + 1) % MAX_SHINGLE]
-            keys[b] = _fmix64(acc)
+    keys = np.empty((bands, signatures.shape[0]), dtype=_U64)
+    for b in range(bands):
+        keys[b] = band_key(signatures[:, b * rows:(b + 1) * rows], b)
     return keys

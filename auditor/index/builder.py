@@ -1,32 +1,37 @@
 """Build an index: read sources, fingerprint and license each distinct blob in worker
-processes, then write the tables of :mod:`auditor.index.layout` into a temporary
-directory that replaces the target only when everything succeeded."""
+processes (the map: each batch's windows and signatures go to a parquet shard file), reduce
+the band tables per group of bands from the shards (:mod:`auditor.index.shards`), and write
+the tables of :mod:`auditor.index.layout` into a temporary directory that replaces the target
+only when everything succeeded."""
 from __future__ import annotations
 
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import ExitStack
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 import json
 import multiprocessing
 import os
 from pathlib import Path
+import shutil
+import tempfile
 import time
 from typing import Iterable, Iterator
 
 import numpy as np
 
 from .. import __version__
-from ..atomic import atomic_directory
+from ..atomic import _owner, atomic_directory, remove_stale_siblings
 from ..config import IndexConfig
 from ..corpus.evidence import tree_evidence_computed_by
 from ..errors import AuditorError
-from ..fingerprint import band_keys, shingle_hashes, tokenize, window_signatures
+from ..fingerprint import shingle_hashes, tokenize, window_signatures
 from ..models import ResolvedLicense, SourceFile
 from ..progress import progress_bar
 from .integrity import record_verified
 from .layout import ARRAYS, MANIFEST, SCHEMA, index_id, sha256_file
+from .shards import assemble, band_groups, make_staging, reduce_bands, shard_path, stack_bands, write_shard
 from .texts import TextTable
 
 BATCH_FILES = 64
@@ -39,9 +44,16 @@ MAX_PENDING_BYTES = 64 * 2**20
 class _FileResult:
     file_row: dict
     blob: int  # index of the blob, or -1 for a file whose content was seen before
-    signatures: np.ndarray | None = None
-    spans: np.ndarray | None = None
+    windows: int = 0  # windows of a new blob, written to its batch's shard file
     scan: dict | None = None  # a fresh ScanCode result of this content, to cache
+
+
+@dataclass
+class _BatchResult:
+    """What a batch's worker sends back: the file rows, and where its windows and signatures are."""
+    files: list[_FileResult]
+    shard: str | None  # the batch's parquet file, None when the batch cut no window
+    windows: int
 
 
 @dataclass
@@ -55,13 +67,25 @@ class BuildStats:
     scan_cache_hits: int = 0  # blobs whose ScanCode results came from the cache
     seconds: float = 0.0
     by_source: dict = field(default_factory=dict)
+    # Files and archive members the readers refused or capped, by reason ("symlink", "over size cap", ...).
+    skipped: dict = field(default_factory=dict)
+
+    def reading(self):
+        """A :class:`~auditor.corpus.ReadStats` for one source whose skips are added to :attr:`skipped`."""
+        from ..corpus.files import ReadStats
+
+        return ReadStats(skipped=self.skipped)
 
     def summary(self) -> str:
         rate = self.files / self.seconds if self.seconds else 0.0
         mbs = self.bytes / 1e6 / self.seconds if self.seconds else 0.0
-        return (f"{self.files:,} files ({self.blobs:,} distinct, {self.duplicate_files:,} duplicates), "
+        line = (f"{self.files:,} files ({self.blobs:,} distinct, {self.duplicate_files:,} duplicates), "
                 f"{self.windows:,} windows, {self.bytes / 1e6:.1f} MB in {self.seconds:.1f} s "
                 f"({rate:,.0f} files/s, {mbs:.2f} MB/s)")
+        if self.skipped:
+            reasons = ", ".join(f"{n:,} {reason}" for reason, n in sorted(self.skipped.items()))
+            line += f"; skipped {sum(self.skipped.values()):,} files: {reasons}"
+        return line
 
 
 def fingerprint(content: str, language: str | None, config: IndexConfig) -> tuple[np.ndarray, np.ndarray, int]:
@@ -95,8 +119,11 @@ def _license_columns(lic: ResolvedLicense) -> dict:
     }
 
 
-def _work(batch: list[tuple[SourceFile, int, dict | None]], config_dict: dict, scan_headers: bool) -> list[_FileResult]:
-    """Worker: licence every file, fingerprint every new blob (``blob >= 0``).
+def _work(batch: list[tuple[SourceFile, int, dict | None]], config_dict: dict, scan_headers: bool,
+          shard: str) -> _BatchResult:
+    """Worker (the map): licence every file, fingerprint every new blob (``blob >= 0``), and
+    write the batch's windows and signatures to the parquet file ``shard`` (atomically; not
+    written when the batch cuts no window). Only the file rows travel back.
 
     Each item carries the cached ScanCode result of its content when there is one; a fresh
     result goes back to the main process, which caches it by blob sha1.
@@ -105,6 +132,8 @@ def _work(batch: list[tuple[SourceFile, int, dict | None]], config_dict: dict, s
 
     config = IndexConfig.from_dict(config_dict)
     out = []
+    sigs: list[np.ndarray] = []
+    wins: list[np.ndarray] = []
     for sf, blob, cached in batch:
         row = {
             "blob_id": sf.blob_id, "repo_name": sf.repo_name, "path": sf.path, "language": sf.language,
@@ -123,8 +152,18 @@ def _work(batch: list[tuple[SourceFile, int, dict | None]], config_dict: dict, s
             continue
         sig, spans, ntok = fingerprint(sf.content, sf.language, config)
         row["tokens"] = ntok
-        out.append(_FileResult(row, blob, sig, spans, scan=fresh))
-    return out
+        if len(sig):
+            sigs.append(sig)
+            w = np.empty((len(spans), 3), dtype=np.uint32)
+            w[:, 0] = blob
+            w[:, 1:] = spans
+            wins.append(w)
+        out.append(_FileResult(row, blob, len(sig), scan=fresh))
+    if not sigs:
+        return _BatchResult(out, None, 0)
+    windows = np.concatenate(wins)
+    write_shard(shard, windows, np.concatenate(sigs), config.lsh.bands, config.lsh.rows)
+    return _BatchResult(out, shard, len(windows))
 
 
 def _batches(files: Iterable[SourceFile], seen: dict[str, int], content_fh, offsets: list[int],
@@ -154,14 +193,20 @@ def _batches(files: Iterable[SourceFile], seen: dict[str, int], content_fh, offs
         yield with_scans(batch)
 
 
-def _run(batches: Iterator[list], config: IndexConfig, workers: int, scan_headers: bool,
-         ray=None) -> Iterator[list[_FileResult]]:
-    """Each batch through ``_work``: here when ``workers`` is 1, else in a pool of local
-    processes, or as Ray tasks when ``ray`` (a :class:`~auditor.pipeline.RayExecutor`) is given."""
-    cfg = config.to_dict()
+def _call_now(fn, *args) -> Future:
+    """``fn(*args)`` here and now, as a finished Future: the build's tasks when ``workers`` is 1."""
+    future: Future = Future()
+    future.set_result(fn(*args))
+    return future
+
+
+@contextmanager
+def _executor(workers: int, scan_headers: bool, ray=None) -> Iterator:
+    """A ``submit(fn, *args) -> Future`` for the build's tasks, the map's batches and the band
+    reduces alike: here when ``workers`` is 1, else in a pool of local processes, or as Ray tasks
+    when ``ray`` (a :class:`~auditor.pipeline.RayExecutor`) is given."""
     if workers <= 1 and ray is None:
-        for b in batches:
-            yield _work(b, cfg, scan_headers)
+        yield _call_now
         return
     ctx = multiprocessing.get_context("spawn")
     with ExitStack() as stack:
@@ -182,32 +227,72 @@ def _run(batches: Iterator[list], config: IndexConfig, workers: int, scan_header
             stack.enter_context(tree_evidence_computed_by(lambda fn, *a: evidence_pool.submit(fn, *a).result()))
         if ray is None:
             submit = stack.enter_context(ProcessPoolExecutor(max_workers=workers, mp_context=ctx)).submit
-        # Results are taken in submission order, so the same sources always give the same
-        # file and window numbering, hence the same index id.
-        pending: deque = deque()
-        pending_bytes = 0
-        for b in batches:
-            size = sum(len(sf.content) for sf, _, _ in b)
-            pending.append((submit(_work, b, cfg, scan_headers), size))
-            pending_bytes += size
-            while pending and (len(pending) >= MAX_PENDING_BATCHES or pending_bytes >= MAX_PENDING_BYTES
-                               or pending[0][0].done()):
-                future, size = pending.popleft()
-                pending_bytes -= size
-                yield future.result()
-        while pending:
-            yield pending.popleft()[0].result()
+        yield submit
+
+
+def _run(batches: Iterator[list], config: IndexConfig, submit, scan_headers: bool,
+         staging: str) -> Iterator[_BatchResult]:
+    """The map: each batch through ``_work`` on ``submit`` (see :func:`_executor`); batch ``k``
+    writes its windows and signatures to ``shard_path(staging, k)``."""
+    cfg = config.to_dict()
+    # Results are taken in submission order, so the same sources always give the same
+    # file and window numbering, hence the same index id.
+    pending: deque = deque()
+    pending_bytes = 0
+    for k, b in enumerate(batches):
+        size = sum(len(sf.content) for sf, _, _ in b)
+        pending.append((submit(_work, b, cfg, scan_headers, shard_path(staging, k)), size))
+        pending_bytes += size
+        while pending and (len(pending) >= MAX_PENDING_BATCHES or pending_bytes >= MAX_PENDING_BYTES
+                           or pending[0][0].done()):
+            future, size = pending.popleft()
+            pending_bytes -= size
+            yield future.result()
+    while pending:
+        yield pending.popleft()[0].result()
+
+
+@contextmanager
+def _staging(tmp: Path, out: str | os.PathLike, shard_dir: str | os.PathLike | None, keep: bool) -> Iterator[str]:
+    """The directory of the map's shard files and the reduced bands: inside the build's temporary
+    directory, or, with ``shard_dir`` (storage every node of a Ray cluster mounts), a directory of
+    this build's own under it. Removed when the build ends, failed or not; with ``keep`` a
+    ``shard_dir`` staging directory stays after a build that succeeded."""
+    if shard_dir is None:
+        staging = tmp / "staging"
+        staging.mkdir()
+    else:
+        root = Path(shard_dir).absolute()
+        root.mkdir(parents=True, exist_ok=True)
+        name = Path(out).absolute().name
+        remove_stale_siblings(root / name)  # left by a build of the same name that was killed
+        staging = Path(tempfile.mkdtemp(prefix=f".{name}.building-{_owner()}-", dir=root))
+    make_staging(staging)
+    try:
+        yield str(staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if not (keep and shard_dir is not None):
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def build(sources: list[str], out: str | os.PathLike, config: IndexConfig | None = None, *,
           files: Iterable[SourceFile] | None = None, workers: int | None = None,
           scan_headers: bool = True, show_progress: bool = True, progress_total: int | None = None,
-          ray=None) -> tuple[dict, BuildStats]:
+          ray=None, shard_dir: str | os.PathLike | None = None, keep_shards: bool = False
+          ) -> tuple[dict, BuildStats]:
     """Build an index of ``sources`` (corpus specs) into ``out``. Returns (manifest, stats).
 
-    ``files`` overrides reading the specs (the specs are then only recorded). ``ray``: a
-    :class:`~auditor.pipeline.RayExecutor` to fingerprint and licence the batches on; the
-    tables are reduced here in batch order, so the index is the one a local build makes.
+    ``files`` overrides reading the specs (the specs are then only recorded). The build is a map
+    (each batch of files fingerprinted and licensed in a task that writes its windows and
+    signatures to a parquet shard file) and a reduce (the band tables, one task per group of
+    bands, and the other tables here, all in batch order); the tasks run here when ``workers``
+    is 1, else in a pool of local processes, or on ``ray`` (a
+    :class:`~auditor.pipeline.RayExecutor`): the index is the same bytes either way.
+    The shard files go to a staging directory inside the build's temporary directory, or under
+    ``shard_dir`` (on a Ray cluster of several nodes: storage every node mounts); it is removed
+    at the end, unless ``keep_shards`` (with ``shard_dir``) after a successful build.
     """
     from ..corpus import describe_source, iter_source, validate_source
 
@@ -218,7 +303,7 @@ def build(sources: list[str], out: str | os.PathLike, config: IndexConfig | None
             raise AuditorError("nothing to index: give at least one SOURCE")
         for spec in sources:
             validate_source(spec)
-        files = (sf for spec in sources for sf in iter_source(spec))
+        files = (sf for spec in sources for sf in iter_source(spec, stats=stats.reading()))  # lazy: after stats=BuildStats()
         described = [describe_source(s) for s in sources]
     else:
         described = [{"spec": s, "kind": "given"} for s in sources]
@@ -226,60 +311,70 @@ def build(sources: list[str], out: str | os.PathLike, config: IndexConfig | None
     t0 = time.perf_counter()
     with atomic_directory(out) as tmp:
         rows: list[dict] = []
-        sigs: list[np.ndarray] = []
-        wins: list[np.ndarray] = []
+        shards: list[str] = []  # the batches' parquet files, in batch order: it numbers the windows
+        n_windows = 0
         seen: dict[str, int] = {}
         offsets = [0]
         texts = TextTable()
         cache = _open_scan_cache() if scan_headers else None
-        with open(tmp / "content.bin", "wb") as content_fh, \
-                progress_bar("indexing", total=progress_total, enabled=show_progress) as bar:
-            for results in _run(_batches(files, seen, content_fh, offsets, stats, cache), config, workers,
-                                scan_headers, ray):
-                if cache is not None:
-                    cache.put_many({r.file_row["blob_id"]: _blob_scan(r.scan) for r in results if r.scan})
-                for r in results:
-                    r.file_row["file_id"] = len(rows)
-                    texts.intern(r.file_row)
-                    rows.append(r.file_row)
-                    if r.blob >= 0 and r.signatures is not None and len(r.signatures):
-                        sigs.append(r.signatures)
-                        w = np.empty((len(r.spans), 3), dtype=np.uint32)
-                        w[:, 0] = r.blob
-                        w[:, 1:] = r.spans
-                        wins.append(w)
-                    elif r.blob >= 0:
-                        stats.too_short += 1
-                    bar.advance(1, r.file_row["bytes"] if r.blob >= 0 else 0)
-        stats.files, stats.blobs = len(rows), len(seen)
-        if cache is not None:
-            stats.scan_cache_hits = cache.hits
-            cache.close()
-        if not rows:
-            raise AuditorError("the sources hold no source files to index")
-        num_perm = config.fingerprint.num_perm
-        signatures = np.concatenate(sigs) if sigs else np.empty((0, num_perm), dtype=np.uint32)
-        windows = np.concatenate(wins) if wins else np.empty((0, 3), dtype=np.uint32)
-        stats.windows = len(windows)
-        keys = band_keys(signatures, config.lsh.bands, config.lsh.rows)
-        order = np.argsort(keys, axis=1, kind="stable")
+        with _staging(tmp, out, shard_dir, keep_shards) as staging, \
+                _executor(workers, scan_headers, ray) as submit:
+            # The map: batches fingerprinted (and licensed) in tasks, each writing a shard file.
+            with open(tmp / "content.bin", "wb") as content_fh, \
+                    progress_bar("indexing", total=progress_total, enabled=show_progress) as bar:
+                for batch in _run(_batches(files, seen, content_fh, offsets, stats, cache), config, submit,
+                                  scan_headers, staging):
+                    results = batch.files
+                    if cache is not None:
+                        cache.put_many({r.file_row["blob_id"]: _blob_scan(r.scan) for r in results if r.scan})
+                    if batch.shard is not None:
+                        if not os.path.isfile(batch.shard):
+                            raise AuditorError(f"shard file {batch.shard} written by a worker is not visible here: "
+                                               "on a cluster of several nodes give --shard-dir on a file system "
+                                               "every node mounts")
+                        shards.append(batch.shard)
+                        n_windows += batch.windows
+                    for r in results:
+                        r.file_row["file_id"] = len(rows)
+                        texts.intern(r.file_row)
+                        rows.append(r.file_row)
+                        if r.blob >= 0 and not r.windows:
+                            stats.too_short += 1
+                        bar.advance(1, r.file_row["bytes"] if r.blob >= 0 else 0)
+            stats.files, stats.blobs = len(rows), len(seen)
+            if cache is not None:
+                stats.scan_cache_hits = cache.hits
+                cache.close()
+            if not rows:
+                raise AuditorError("the sources hold no source files to index")
+            stats.windows = n_windows
+            # The reduce: each group of band tables in a task of its own, which reads only its bands'
+            # signature columns of the shards; meanwhile the windows and signatures tables are
+            # assembled here from the shards in batch order, one shard in memory at a time.
+            bands = config.lsh.bands
+            # One group per worker (no more groups than shards: a tiny build starts no extra worker).
+            groups = band_groups(bands, 1 if submit is _call_now else min(workers, max(1, len(shards))))
+            reduced = [submit(reduce_bands, shards, group, config.lsh.rows, staging) for group in groups]
+            assemble(shards, n_windows, config.fingerprint.num_perm, tmp / "windows.npy", tmp / "signatures.npy")
+            for future in reduced:
+                future.result()
+            stack_bands(staging, bands, n_windows, tmp / "band_keys.npy", tmp / "band_windows.npy")
         file_blob = np.array([seen[r["blob_id"]] for r in rows], dtype=np.int64)
         blob_files = np.argsort(file_blob, kind="stable").astype(np.uint32)
         blob_file_offsets = np.searchsorted(file_blob[blob_files], np.arange(len(seen) + 1)).astype(np.uint32)
-        arrays = {
+        arrays = {  # windows, signatures, band_keys and band_windows: written by the reduce above
             "blob_ids": np.array(sorted(seen, key=seen.get), dtype="S40"),
             "content_offsets": np.array(offsets, dtype=np.uint64),
-            "windows": windows,
-            "signatures": signatures,
-            "band_keys": np.take_along_axis(keys, order, axis=1),
-            "band_windows": order.astype(np.uint32),
             "files_offsets": _write_files_jsonl(tmp / "files.jsonl", rows, seen),
             "blob_files": blob_files,
             "blob_file_offsets": blob_file_offsets,
             "texts_offsets": texts.write(tmp / "texts.jsonl"),
         }
-        for name in ARRAYS:
-            np.save(tmp / f"{name}.npy", arrays[name], allow_pickle=False)
+        for name, array in arrays.items():
+            np.save(tmp / f"{name}.npy", array, allow_pickle=False)
+        missing = [name for name in ARRAYS if not (tmp / f"{name}.npy").is_file()]
+        if missing:
+            raise AuditorError(f"internal error: the build wrote no {', '.join(missing)}")
         _write_files_table(tmp / "files.parquet", rows, seen)
         stats.seconds = time.perf_counter() - t0
         manifest = _manifest(tmp, config, described, stats)
@@ -347,7 +442,7 @@ def _manifest(directory: Path, config: IndexConfig, sources: list[dict], stats: 
         "sources": sources,
         "counts": {"files": stats.files, "blobs": stats.blobs, "windows": stats.windows, "bytes": stats.bytes,
                    "duplicate_files": stats.duplicate_files, "too_short": stats.too_short,
-                   "scan_cache_hits": stats.scan_cache_hits},
+                   "scan_cache_hits": stats.scan_cache_hits, "skipped": dict(sorted(stats.skipped.items()))},
         "build_seconds": round(stats.seconds, 2),
         "tables": tables,
     }

@@ -21,6 +21,13 @@ def _ray():
     return ray
 
 
+def _unwrap(e: Exception) -> AuditorError:
+    """A failed task's error: its AuditorError as raised (one line for the user), else one line."""
+    cause = getattr(e, "cause", None)
+    return (cause if isinstance(cause, AuditorError) else
+            AuditorError(f"a Ray task failed: {' '.join(str(cause or e).split())[:200]}"))
+
+
 def _run_shard(step, rank: int, world_size: int) -> tuple[int, int]:
     return rank, step.run(rank, world_size)
 
@@ -58,16 +65,27 @@ class RayExecutor:
             except ray.exceptions.RayTaskError as e:
                 for ref in pending:
                     ray.cancel(ref)
-                cause = getattr(e, "cause", None)
-                raise (cause if isinstance(cause, AuditorError) else
-                       AuditorError(f"a Ray task failed: {' '.join(str(cause or e).split())[:200]}")) from None
+                raise _unwrap(e) from None
             if on_done:
                 on_done(rank, items)
         return todo
 
     def submit(self, fn, *args) -> Future:
-        """``fn(*args)`` as a Ray task, as a concurrent.futures Future (the build's worker pool)."""
-        return self._call.remote(fn, args).future()
+        """``fn(*args)`` as a Ray task, as a concurrent.futures Future (the build's worker pool);
+        a task's failure is raised as :func:`_unwrap` gives it, as :meth:`run` does."""
+        ray = _ray()
+        outer: Future = Future()
+
+        def done(inner: Future) -> None:
+            try:
+                outer.set_result(inner.result())
+            except ray.exceptions.RayTaskError as e:
+                outer.set_exception(_unwrap(e))
+            except BaseException as e:
+                outer.set_exception(e)
+
+        self._call.remote(fn, args).future().add_done_callback(done)
+        return outer
 
     def shutdown(self) -> None:
         ray = _ray()
