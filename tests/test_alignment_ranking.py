@@ -272,3 +272,56 @@ def test_extending_a_run_never_cuts_deep_into_a_renamed_copy():
     b = a + [1]
     grown = _extend(Block(0, 0, len(a)), a + [1], b, 0, len(b), lambda i, j: i < len(a))
     assert grown.size == len(a)
+
+
+def _docstring_pieces(module, code_lines: int = 8):
+    """Pieces of a real module that begin two lines into a function's docstring (its closing
+    quotes then read as opening ones) and run ``code_lines`` lines of code past it."""
+    import ast
+
+    source = inspect.getsource(module)
+    lines = source.splitlines()
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, (ast.FunctionDef, ast.ClassDef)) or not ast.get_docstring(node):
+            continue
+        doc = node.body[0]
+        if doc.end_lineno - doc.lineno < 4 or len(node.body) < 2 or "'''" in ast.get_docstring(node):
+            continue  # (a docstring quoting a triple-quoted example is ambiguous when cut)
+        end, code = doc.end_lineno, 0
+        while end < len(lines) and code < code_lines:
+            code += bool(lines[end].strip()) and not lines[end].lstrip().startswith("#")
+            end += 1
+        yield "\n".join(lines[doc.lineno + 1: end]) + "\n"
+
+
+def test_a_paste_that_begins_inside_a_docstring_is_traced(stdlib_index):
+    """Read as written, the docstring's closing quotes open a string that swallows the code after
+    them. The docstring's tail is blanked, so the code is traced: every such piece of the indexed
+    difflib, textwrap and argparse with 40 code tokens or more is found in its own file."""
+    index = api.open_index(stdlib_index, show_progress=False)
+    tried = 0
+    for module in (difflib, textwrap, argparse):
+        name = Path(module.__file__).name
+        for piece in _docstring_pieces(module):
+            blanked = drop_partial_comment(piece, "Python")
+            assert blanked != piece and blanked.count("\n") == piece.count("\n")
+            if len(tokenize(blanked, "Python")) < 40:
+                continue  # a few assignments after the docstring: too little to tell files apart
+            r = api.trace_snippet(piece, index)
+            assert r.matches and r.matches[0].source.path.endswith(name), (name, piece[:200])
+            tried += 1
+    assert tried >= 10
+
+
+def test_a_docstring_the_snippet_opens_is_left_alone():
+    """A piece that starts at a ``def`` line and stops inside its docstring (an odd number of
+    quotes too), or opens a string after ``=``, is code as written."""
+    for module in (difflib, textwrap, argparse):
+        source = inspect.getsource(module)
+        for m in re.finditer(r'\n( *def [^\n]*:\n *""")', source):
+            piece = source[m.start(1): m.start(1) + 300]
+            piece = piece[: piece.rfind("\n") + 1]
+            if piece.count('"""') % 2:
+                assert drop_partial_comment(piece, "Python") == piece
+    assert drop_partial_comment('x = 1\nhelp = """usage:\n  tool [-h]\n', "Python").startswith("x = 1")
+    assert drop_partial_comment('x = 1\nhelp = r"""usage:\n  tool [-h]\n', "Python").startswith("x = 1")

@@ -280,8 +280,14 @@ def drop_partial_comment(text: str, language: str | None) -> str:
     text before an unopened ``*/`` is blanked, and so is every line that reads as a comment
     continuation (``*`` then text) and does not end like code (``;``, ``{``, ``}``, ``)``).
     Blanked text keeps its newlines, so line numbers do not move.
+
+    Python's counterpart is a paste that begins inside a docstring (see
+    :func:`_drop_docstring_tail`).
     """
-    if family_of(language) != "c":
+    family = family_of(language)
+    if family == "python":
+        return _drop_docstring_tail(text)
+    if family != "c":
         return text
     close, open_ = text.find("*/"), text.find("/*")
     if close >= 0 and (open_ < 0 or close < open_):
@@ -298,6 +304,43 @@ def drop_partial_comment(text: str, language: str | None) -> str:
         return line if line.rstrip().endswith((";", "{", "}", ")")) else " " * len(line)
 
     return _JAVADOC_LINE.sub(blank, text)
+
+
+_TRIPLE_QUOTE = re.compile(r"\"\"\"|'''")
+# What stands before a triple quote that opens a string on its line: an assignment, a call or a
+# collection, ``return``/``yield``, or a string prefix (``r"""``, ``f'''``).
+_OPENS_BEFORE = re.compile(r"(?:[=(\[{,:]|\breturn|\byield|(?:^|\W)[rRbBuUfF]{1,2})\s*$")
+
+
+def _drop_docstring_tail(text: str) -> str:
+    """Blank the end of a docstring that a pasted snippet begins inside of.
+
+    A completion cut from the middle of a function often starts in its docstring. Read as it
+    stands, the docstring's closing quotes would open a string that swallows all the code after
+    them. The first triple quote is taken as closing when nothing around it says it opens a
+    string (see :func:`_opens_string`) and either the snippet holds an odd number of them or
+    the next one opens a string (another function's docstring). Everything up to it is
+    blanked, newlines kept."""
+    quotes = list(_TRIPLE_QUOTE.finditer(text))
+    if not quotes or _opens_string(text, quotes[0].start()):
+        return text
+    same = [q for q in quotes if q.group(0) == quotes[0].group(0)]
+    if len(same) % 2 == 0 and not _opens_string(text, same[1].start()):
+        return text  # a string the snippet opens and closes itself, after all
+    end = quotes[0].end()
+    return re.sub(r"[^\n]", " ", text[:end]) + text[end:]
+
+
+def _opens_string(text: str, at: int) -> bool:
+    """Whether the triple quote at ``at`` opens a string, by what stands before it: on its line,
+    an ``=``, ``(``, ``,``, ``return`` or a string prefix; alone on its line, a previous line
+    ending in ``:`` (``def f():``), an open bracket, a comma or ``=``, or no previous line."""
+    line_start = text.rfind("\n", 0, at) + 1
+    before = text[line_start:at]
+    if before.strip():
+        return bool(_OPENS_BEFORE.search(before))
+    previous = [line for line in text[:line_start].splitlines() if line.strip()]
+    return not previous or previous[-1].rstrip().endswith((":", "(", "[", "{", ",", "=", "\\"))
 
 
 def looks_like_prose(toks: Tokens) -> bool:
