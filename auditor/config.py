@@ -184,6 +184,10 @@ class VerifyConfig:
                 raise AuditorError(f"{name} must be within 0..1, got {v}")
         if not self.similar_coverage <= self.near_coverage <= self.verbatim_coverage:
             raise AuditorError("coverage thresholds must satisfy similar <= near-verbatim <= verbatim")
+        for name in ("lsh_candidates", "candidates", "give_up"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or v < 1:
+                raise AuditorError(f"{name} must be a whole number of at least 1, got {v!r}")
 
 
 @dataclass(frozen=True)

@@ -174,3 +174,32 @@ def test_blob_text_prefix_holds_its_characters(tmp_path):
     for chars in (1, 17, 500, len(wide) // 3, len(wide), len(wide) + 50):
         prefix = ix.blob_text(0, chars)
         assert prefix[:chars] == wide[:chars]
+
+
+def test_signatures_and_band_keys_are_pinned():
+    """Every index on disk (and in Redis) holds these values: a change to the tokeniser, the
+    MinHash or the band-key formula must come with a new config tag, not silently. Pinned on
+    the shipped copy of six.py (the golden corpus), as computed before the sharded build
+    split ``band_keys`` into per-band ``band_key``."""
+    import hashlib
+    from pathlib import Path
+
+    from auditor.index.builder import fingerprint
+
+    cfg = IndexConfig()
+    text = (Path(__file__).parent / "data" / "golden" / "corpus" / "six-1.16.0" / "six.py").read_text("utf-8")
+    sig, _, _ = fingerprint(text, "Python", cfg)
+    assert cfg.tag == "t2_5ng_128p_s1_w32s16_ni_28b2r" and sig.shape == (294, 128)
+    assert hashlib.sha256(sig.tobytes()).hexdigest() == "15079103a4a4c98ebc083e855c89f6f5eddcbf18ea71fc3b6db4e78c6a74c817"
+    keys = band_keys(sig, cfg.lsh.bands, cfg.lsh.rows)
+    assert hashlib.sha256(keys.tobytes()).hexdigest() == "a52129f01ce803fee9458f718f310d5b502af9ec6740cbfa8f828eb5a3f0b19b"
+
+
+@pytest.mark.parametrize("field", ["candidates", "give_up", "lsh_candidates"])
+def test_verify_counts_below_one_are_refused(field):
+    """A report's JSON carries its VerifyConfig, and ``auditor verify`` rebuilds it: zero
+    candidates must be a clear error, not an IndexError deep in re-ranking."""
+    from auditor.config import VerifyConfig
+
+    with pytest.raises(AuditorError, match=field):
+        VerifyConfig(**{field: 0})

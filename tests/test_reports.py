@@ -323,3 +323,21 @@ def test_reports_written_with_output_get_the_usual_permissions(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert out.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+@pytest.mark.timeout(30)
+def test_wrapping_ends_and_fits_whatever_the_indent():
+    """A notice holds a source's licence text as written: a line indented almost across the
+    row, a token wider than any row, or a prefix wider than the row must still end, and fit
+    72 columns wherever the prefix leaves room."""
+    from auditor.report.columns import block, prose
+
+    six = (Path(__file__).parent / "data" / "golden" / "corpus" / "six-1.16.0" / "LICENSE").read_text("utf-8")
+    for n in (0, 40, 66, 70, 71, 90, 300):
+        text = "\n".join(" " * n + line for line in six.splitlines()) + "\n" + " " * n + "x" * 200
+        rows = block(text, "  ")
+        assert all(wcswidth(r) <= 72 for r in rows), n
+        assert "".join("".join(rows).split()).replace("\\", "") == "".join(text.split())
+    rows = prose("a /very/long/path/" + "x" * 150 + " end", first="y" * 80)
+    assert rows[-1].endswith("end") and all(wcswidth(r) <= 72 for r in rows[1:])
+    assert prose("a b c", first="z" * 10, rest=" " * 90) == ["zzzzzzzzzza b c"]

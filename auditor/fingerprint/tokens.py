@@ -309,7 +309,8 @@ def drop_partial_comment(text: str, language: str | None) -> str:
 _TRIPLE_QUOTE = re.compile(r"\"\"\"|'''")
 # What stands before a triple quote that opens a string on its line: an assignment, a call or a
 # collection, ``return``/``yield``, or a string prefix (``r"""``, ``f'''``).
-_OPENS_BEFORE = re.compile(r"(?:[=(\[{,:]|\breturn|\byield|(?:^|\W)[rRbBuUfF]{1,2})\s*$")
+_OPENS_BEFORE = re.compile(r"(?:[=(\[{,:]\s*|\breturn\s*|\byield\s*|(?:^|\W)[rRbBuUfF]{1,2})$")
+_LINE_COMMENT = re.compile(r"\s*#[^\n]*$")
 
 
 def _drop_docstring_tail(text: str) -> str:
@@ -332,15 +333,26 @@ def _drop_docstring_tail(text: str) -> str:
 
 
 def _opens_string(text: str, at: int) -> bool:
-    """Whether the triple quote at ``at`` opens a string, by what stands before it: on its line,
-    an ``=``, ``(``, ``,``, ``return`` or a string prefix; alone on its line, a previous line
-    ending in ``:`` (``def f():``), an open bracket, a comma or ``=``, or no previous line."""
+    """Whether the triple quote at ``at`` opens a string (or stands inside a one-line string),
+    by what stands before it: on its line, an odd number of quotes, an ``=``, ``(``, ``,``,
+    ``return`` or a string prefix; alone on its line, a previous code line ending in ``:``
+    (``def f():``), an open bracket, a comma or ``=``, or no previous code line."""
     line_start = text.rfind("\n", 0, at) + 1
     before = text[line_start:at]
+    single = before.replace('"""', "").replace("'''", "")
+    if single.count('"') % 2 or single.count("'") % 2:
+        return True  # inside a one-line string (``for q in ["'''", ...]``): not a docstring's end
+    if "#" in single:
+        return True  # in a comment (``# the tail of a ''' string``)
+    line_end = text.find("\n", at)
+    if text.find(text[at:at + 3], at + 3, len(text) if line_end < 0 else line_end) >= 0:
+        return True  # closed on its own line: a one-line string (``"""Symbol for senders."""``)
     if before.strip():
         return bool(_OPENS_BEFORE.search(before))
-    previous = [line for line in text[:line_start].splitlines() if line.strip()]
-    return not previous or previous[-1].rstrip().endswith((":", "(", "[", "{", ",", "=", "\\"))
+    # the code lines before it, comments dropped (a shebang and a licence header come before a
+    # module docstring; ``def f():  # note`` before a function's)
+    previous = [code for line in text[:line_start].splitlines() if (code := _LINE_COMMENT.sub("", line).rstrip())]
+    return not previous or previous[-1].endswith((":", "(", "[", "{", ",", "=", "\\"))
 
 
 def looks_like_prose(toks: Tokens) -> bool:

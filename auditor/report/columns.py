@@ -93,12 +93,14 @@ def prose(text: str, first: str = "", rest: str | None = None, limit: int = WIDT
     for the others (a path, an id) starts the second row, whole; one wider than any row is cut
     by :func:`cut_token`."""
     rest = " " * width(first) if rest is None else rest
+    if width(rest) > limit - 8:  # no room left after the continuation prefix
+        rest = ""
     rows: list[str] = []
     lead, cur = first, ""
     for word in clean(" ".join(text.split())).split(" "):
         if not word:
             continue
-        while True:
+        while word:
             room = limit - width(lead)
             if not cur and width(word) > room:  # a URL or path longer than a row
                 if lead != rest and lead.strip() and width(rest) + width(word) <= limit:
@@ -141,6 +143,8 @@ def block(text: str, indent: str = "", limit: int = WIDTH) -> list[str]:
             out.extend((indent + line).rstrip() for line in paragraph)
         elif len(paragraph) > 1 and all(width(line.strip()) >= _WRAPPED_PROSE for line in paragraph[:-1]):
             lead = indent + paragraph[0][: len(paragraph[0]) - len(paragraph[0].lstrip())]
+            if width(lead) > limit - 20:  # indented almost across the row: the block's own indent
+                lead = indent
             out.extend(prose(" ".join(line.strip() for line in paragraph), lead, lead, limit))
         else:
             for line in paragraph:
@@ -167,8 +171,10 @@ def _line_rows(line: str, indent: str, limit: int) -> list[str]:
     out = []
     own = line[: len(line) - len(line.lstrip())]
     cont = indent + own + "  "
+    if width(cont) > limit - 20:  # a line indented almost across the row: continue at the block's indent
+        cont = indent + "  "
     lead, rest = indent, line
-    while width(lead + rest) > limit:
+    while rest and width(lead + rest) > limit:
         room = max(8, limit - width(lead))
         k = _take(rest, room)
         blank = rest.rfind(" ", 0, k + 1)
