@@ -212,6 +212,7 @@ def _executor(workers: int, scan_headers: bool, ray=None) -> Iterator:
     with ExitStack() as stack:
         if ray is not None:
             submit = ray.submit
+            stack.callback(ray.cancel_unfinished)  # nothing left running when the build ends
         elif scan_headers and "fork" in multiprocessing.get_all_start_methods():
             # ScanCode's licence index takes 5-8 s and 1.4 GB to load. Loaded once here,
             # forked workers share its pages instead of each loading their own.

@@ -52,6 +52,7 @@ class RayExecutor:
                                    f"{' '.join(str(e).split())[:200]}") from None
         self._shard = ray.remote(_run_shard)
         self._call = ray.remote(_call)
+        self._submitted: list = []
 
     def run(self, step, world_size: int, on_done: Callable[[int, int], None] | None = None) -> list[int]:
         """Run every shard of ``step`` not done yet as a Ray task; same contract as LocalExecutor.run."""
@@ -84,8 +85,23 @@ class RayExecutor:
             except BaseException as e:
                 outer.set_exception(e)
 
-        self._call.remote(fn, args).future().add_done_callback(done)
+        ref = self._call.remote(fn, args)
+        # the unfinished ones only: a finished future holds its result, which is not ours to keep
+        self._submitted = [(r, o) for r, o in self._submitted if not o.done()] + [(ref, outer)]
+        ref.future().add_done_callback(done)
         return outer
+
+    def cancel_unfinished(self) -> None:
+        """Cancel the submitted tasks that have not finished (a build that failed: its staging
+        directory is about to be removed, and they would go on writing into it)."""
+        ray = _ray()
+        for ref, outer in self._submitted:
+            if not outer.done():
+                try:
+                    ray.cancel(ref)
+                except Exception:  # already finished or gone: nothing to cancel
+                    pass
+        self._submitted.clear()
 
     def shutdown(self) -> None:
         ray = _ray()
