@@ -39,6 +39,7 @@ PHASES = [
     ("    LCS (rapidfuzz)", "verify", "matching_blocks"),
     ("  block statistics", "verify", "_block_stats"),
     ("tokenise the snippet", "trace", "tokenize"),
+    ("traces (a second one when a second language family is plausible)", "trace", "_trace"),
     ("text tie-break", "trace", "text_similarity"),
     ("attribution", "trace", "attribute"),
 ]
@@ -60,6 +61,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--index", type=Path, default=None, help="another index (default: the env index)")
+    ap.add_argument("--kind", choices=("verbatim", "renamed", "unseen"), default=None,
+                    help="only the pieces of this kind")
     ap.add_argument("--cprofile", type=int, default=0, metavar="N",
                     help="also run under cProfile and print the N functions with the most own time")
     args = ap.parse_args(argv)
@@ -73,6 +76,8 @@ def main(argv=None) -> int:
     path = args.index or api.ensure_env_index(show_progress=True)
     index = Index(path)
     snippets = pieces(index, args.queries, random.Random(0))
+    if args.kind:
+        snippets = [(kind, text) for kind, text in snippets if kind == args.kind]
     acc: Counter = Counter()
     modules = {"trace": trace_mod, "verify": verify_mod}
     for label, mod, name in PHASES:
