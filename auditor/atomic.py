@@ -91,6 +91,15 @@ def remove_stale_siblings(path: Path) -> list[Path]:
     return removed
 
 
+def building_dir(path: Path) -> Path:
+    """A new temporary directory beside ``path``, named for this host and process so that
+    :func:`remove_stale_siblings` can tell one left by a killed build; stale ones are removed first."""
+    path = Path(path).absolute()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_siblings(path)
+    return Path(tempfile.mkdtemp(prefix=f".{path.name}.building-{_owner()}-", dir=path.parent))
+
+
 @contextmanager
 def atomic_directory(path: str | os.PathLike):
     """Yield a temporary directory beside ``path``; on success it replaces ``path`` whole.
@@ -102,9 +111,7 @@ def atomic_directory(path: str | os.PathLike):
     left by a killed build (its name carries the builder's pid) is removed by the next build.
     """
     path = Path(path).absolute()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_siblings(path)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.building-{_owner()}-", dir=path.parent))
+    tmp = building_dir(path)
     try:
         yield tmp
     except BaseException:

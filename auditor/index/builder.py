@@ -15,14 +15,13 @@ import multiprocessing
 import os
 from pathlib import Path
 import shutil
-import tempfile
 import time
 from typing import Iterable, Iterator
 
 import numpy as np
 
 from .. import __version__
-from ..atomic import _owner, atomic_directory, remove_stale_siblings
+from ..atomic import atomic_directory, building_dir
 from ..config import IndexConfig
 from ..corpus.evidence import tree_evidence_computed_by
 from ..errors import AuditorError
@@ -31,7 +30,8 @@ from ..models import ResolvedLicense, SourceFile
 from ..progress import progress_bar
 from .integrity import record_verified
 from .layout import ARRAYS, MANIFEST, SCHEMA, index_id, sha256_file
-from .shards import assemble, band_groups, make_staging, reduce_bands, shard_path, stack_bands, write_shard
+from .shards import (assemble, band_groups, make_staging, not_visible, reduce_bands, shard_path, stack_bands,
+                     write_shard)
 from .texts import TextTable
 
 BATCH_FILES = 64
@@ -263,11 +263,7 @@ def _staging(tmp: Path, out: str | os.PathLike, shard_dir: str | os.PathLike | N
         staging = tmp / "staging"
         staging.mkdir()
     else:
-        root = Path(shard_dir).absolute()
-        root.mkdir(parents=True, exist_ok=True)
-        name = Path(out).absolute().name
-        remove_stale_siblings(root / name)  # left by a build of the same name that was killed
-        staging = Path(tempfile.mkdtemp(prefix=f".{name}.building-{_owner()}-", dir=root))
+        staging = building_dir(Path(shard_dir) / Path(out).absolute().name)
     make_staging(staging)
     try:
         yield str(staging)
@@ -299,16 +295,16 @@ def build(sources: list[str], out: str | os.PathLike, config: IndexConfig | None
 
     config = config or IndexConfig()
     workers = workers if workers is not None else (os.cpu_count() or 1)
+    stats = BuildStats()
     if files is None:
         if not sources:
             raise AuditorError("nothing to index: give at least one SOURCE")
         for spec in sources:
             validate_source(spec)
-        files = (sf for spec in sources for sf in iter_source(spec, stats=stats.reading()))  # lazy: after stats=BuildStats()
+        files = (sf for spec in sources for sf in iter_source(spec, stats=stats.reading()))
         described = [describe_source(s) for s in sources]
     else:
         described = [{"spec": s, "kind": "given"} for s in sources]
-    stats = BuildStats()
     t0 = time.perf_counter()
     with atomic_directory(out) as tmp:
         rows: list[dict] = []
@@ -330,9 +326,7 @@ def build(sources: list[str], out: str | os.PathLike, config: IndexConfig | None
                         cache.put_many({r.file_row["blob_id"]: _blob_scan(r.scan) for r in results if r.scan})
                     if batch.shard is not None:
                         if not os.path.isfile(batch.shard):
-                            raise AuditorError(f"shard file {batch.shard} written by a worker is not visible here: "
-                                               "on a cluster of several nodes give --shard-dir on a file system "
-                                               "every node mounts")
+                            raise not_visible(f"shard file {batch.shard} written by a worker")
                         shards.append(batch.shard)
                         n_windows += batch.windows
                     for r in results:

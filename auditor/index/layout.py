@@ -82,10 +82,6 @@ def index_id(tables: dict) -> str:
     return "idx-" + h.hexdigest()[:16]
 
 
-def manifest_sha256(directory: Path) -> str:
-    return sha256_file(Path(directory) / MANIFEST)
-
-
 def check_tables(directory: Path, manifest: dict) -> list[str]:
     """Tables whose size or sha256 differs from the manifest (slow: reads every byte)."""
     bad = []

@@ -64,15 +64,20 @@ def _spans(num_perm: int, bands: int, rows: int) -> list[tuple[int, int]]:
     return spans + [(bands * rows, num_perm)] if bands * rows < num_perm else spans
 
 
+def not_visible(what: str) -> AuditorError:
+    """The error for a staging file or directory one process of a build cannot see."""
+    import socket
+
+    return AuditorError(f"{what} is not visible on {socket.gethostname()}: on a cluster of several nodes "
+                        "give --shard-dir on a file system every node mounts")
+
+
 def _check_visible(path: str) -> None:
     """A task writes only into the staging directory the driver made: on a Ray node that does not
     mount it, say so instead of writing where the driver will never look."""
     parent = os.path.dirname(path)
     if not os.path.isdir(parent):
-        import socket
-
-        raise AuditorError(f"the build's staging directory {parent} is not visible on {socket.gethostname()}: "
-                           "on a cluster of several nodes give --shard-dir on a file system every node mounts")
+        raise not_visible(f"the build's staging directory {parent}")
 
 
 def write_shard(path: str, windows: np.ndarray, signatures: np.ndarray, bands: int, rows: int) -> None:
@@ -101,8 +106,7 @@ def _read(path: str, columns: list[str] | None):
     try:
         return pq.read_table(path, columns=columns, use_threads=False)
     except FileNotFoundError:
-        raise AuditorError(f"shard file {path} is missing: on a cluster of several nodes give --shard-dir "
-                           "on a file system every node mounts") from None
+        raise not_visible(f"shard file {path}") from None
 
 
 def _u32(table, name: str) -> np.ndarray:

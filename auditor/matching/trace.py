@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import heapq
 import json
 
 import numpy as np
@@ -182,25 +181,14 @@ def ranked_candidates(index: Index, toks, vcfg: VerifyConfig, lsh: list | None =
     """
     wanted = set(toks.raw)
     scored = []
-    best_totals: list[float] = []  # a min-heap of the ``vcfg.candidates`` best totals so far
     for cand in lsh if lsh is not None else lsh_candidates(index, toks, vcfg):
-        # LSH candidates come best score first, and the raw-token overlap adds at most 1: once
-        # the best a candidate could reach is below the last total kept, no later one gets in.
-        # (Strictly below: an equal total may still win on the blob number.)
-        if len(best_totals) >= vcfg.candidates and cand.score + 1.0 < best_totals[0]:
-            break
         first = index.first_file_of(cand.blob)  # all of a blob's rows are read for the ones kept
         if first is None:
             continue
         start, end = index.region(cand.blob, (cand.best_window,), cand.best_window, 0)
         window = index.blob_text(cand.blob, None if end < 0 else end)[start: end if end >= 0 else None]
         overlap = len(wanted.intersection(raw_token_set(window, first.get("language")))) / max(1, len(wanted))
-        total = cand.score + overlap
-        scored.append((total, cand))
-        if len(best_totals) < vcfg.candidates:
-            heapq.heappush(best_totals, total)
-        elif total > best_totals[0]:
-            heapq.heapreplace(best_totals, total)
+        scored.append((cand.score + overlap, cand))
     scored.sort(key=lambda t: (-t[0], t[1].blob))
     return [(cand, sorted(index.files_of(cand.blob), key=_origin_order)) for _, cand in scored[: vcfg.candidates]]
 
