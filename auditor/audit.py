@@ -239,12 +239,14 @@ class AuditStep:
     def run(self, rank: int, world_size: int) -> int:
         import pyarrow.parquet as pq
 
+        from .fingerprint.tokens import for_bulk_work
         from .index.reader import open_index_at
         from .matching.trace import trace
         from .report.json_report import trace_dict
 
         key = (os.getpid(), self.index_path)  # one Index per process: its file handles are not shared
         if key not in _INDEXES:
+            for_bulk_work()
             _INDEXES[key] = open_index_at(self.index_path)
         index = _INDEXES[key]
         rows = pq.ParquetFile(Path(self.state) / "input.parquet").read_row_group(rank).to_pylist()

@@ -76,7 +76,7 @@ def check_identical(files, config, samples: int = 40) -> int:
     for _, lang, text in rng.sample(files, min(samples, len(files))):
         toks = tokenize(text, lang, normalize_identifiers=fp.normalize_identifiers,
                         normalize_literals=fp.normalize_literals, with_positions=False)
-        sigs, first = window_signatures(shingle_hashes(toks.norm, fp.shingle), fp)
+        sigs, first = window_signatures(shingle_hashes(toks.norm_hashes, fp.shingle), fp)
         n_sh = max(1, len(toks) - fp.shingle + 1)
         for w in {0, len(sigs) // 2, len(sigs) - 1}:
             m = datasketch.MinHash(num_perm=fp.num_perm, seed=fp.seed, hashfunc=shingle_hash_bytes, scheme="affine32")
@@ -107,7 +107,7 @@ def time_auditor(files, config) -> dict:
         toks = tokenize(text, lang, normalize_identifiers=fp.normalize_identifiers,
                         normalize_literals=fp.normalize_literals)
         b = time.perf_counter()
-        h = shingle_hashes(toks.norm, fp.shingle)
+        h = shingle_hashes(toks.norm_hashes, fp.shingle)
         c = time.perf_counter()
         window_signatures(h, fp)
         d = time.perf_counter()
@@ -176,13 +176,21 @@ def main(argv=None) -> int:
     print(f"corpus: {len(files):,} files, {mb:.1f} MB ({config.fingerprint.tag})", file=sys.stderr)
     checked = check_identical(files, config)
     print(f"bit-identical to datasketch on {checked} sampled windows", file=sys.stderr)
+    from auditor.fingerprint import tokens
+
+    tokens.use_compiled(False)
     time_auditor(files[:50], config)  # warm the token-hash cache and numpy, as a build would be
+    python_only = time_auditor(files, config)
+    tokens.use_compiled(True)
+    tokens.warm_up()  # numba loads (or, the first time on a machine, compiles) its kernels
+    time_auditor(files[:50], config)
     ours = time_auditor(files, config)
     theirs = time_datasketch(files, config)
     per_window = time_datasketch_windows(files, config)
     dsw_mbs = per_window["bytes"] / 1e6 / per_window["seconds"]
     rows = [
         ("auditor (a signature per 32-shingle window, stride 16)", ours["seconds"], mb / ours["seconds"]),
+        ("auditor without the compiled kernels (re + numpy)", python_only["seconds"], mb / python_only["seconds"]),
         ("datasketch MinHash per document (update_batch)", theirs["seconds"], mb / theirs["seconds"]),
         ("datasketch MinHash per window (auditor's output), sampled", mb / dsw_mbs, dsw_mbs),
     ]
@@ -197,7 +205,7 @@ def main(argv=None) -> int:
         "date": time.strftime("%Y-%m-%d"), "python": platform.python_version(), "numpy": np.__version__,
         "datasketch": datasketch.__version__ if hasattr(datasketch, "__version__") else None,
         "config": config.tag, "files": len(files), "mb": round(mb, 2), "checked_windows": checked,
-        "auditor": ours, "datasketch_per_document": theirs, "datasketch_per_window_sampled": per_window,
+        "auditor": ours, "auditor_without_kernels": python_only, "datasketch_per_document": theirs, "datasketch_per_window_sampled": per_window,
         "mb_per_s": {"auditor": mb / ours["seconds"], "datasketch_per_document": mb / theirs["seconds"],
                      "datasketch_per_window": dsw_mbs},
     }

@@ -151,7 +151,7 @@ def test_query_path_imports_no_heavy_library(stdlib_index):
     """A cold trace must not pay for ScanCode, datasets, datasketch/scipy or pyarrow."""
     code = ("import sys; from auditor import api; "
             f"r = api.trace_snippet(open({str(STDLIB / 'json' / 'decoder.py')!r}).read()[2500:4000], {str(stdlib_index)!r}); "
-            "heavy = [m for m in ('scancode', 'licensedcode', 'datasets', 'datasketch', 'scipy', 'pyarrow', 'pandas') "
+            "heavy = [m for m in ('scancode', 'licensedcode', 'datasets', 'datasketch', 'scipy', 'pyarrow', 'pandas', 'numba') "
             "if m in sys.modules]; print(r.verdict, heavy)")
     r = run([sys.executable, "-c", code])
     assert r.returncode == 0, r.stderr.decode()

@@ -49,11 +49,16 @@ def token_hash(token: str) -> int:
     return xxhash.xxh64_intdigest(token.encode("utf-8", "surrogatepass"))
 
 
-def shingle_hashes(norm_tokens: Sequence[str], k: int) -> np.ndarray:
-    """32-bit hash of every run of ``k`` consecutive tokens (one run when there are fewer)."""
+def shingle_hashes(norm_tokens: Sequence[str] | np.ndarray, k: int) -> np.ndarray:
+    """32-bit hash of every run of ``k`` consecutive tokens (one run when there are fewer).
+    ``norm_tokens``: the normalised tokens, or their :func:`token_hash` values
+    (``Tokens.norm_hashes``)."""
     if k > MAX_SHINGLE:
         raise ValueError(f"shingle size {k} exceeds {MAX_SHINGLE}")
-    th = np.fromiter((token_hash(t) for t in norm_tokens), dtype=_U64, count=len(norm_tokens))
+    if isinstance(norm_tokens, np.ndarray):
+        th = norm_tokens.astype(_U64, copy=False)
+    else:
+        th = np.fromiter((token_hash(t) for t in norm_tokens), dtype=_U64, count=len(norm_tokens))
     n = len(th) - k + 1
     if n <= 0:
         # Too short for one full shingle: the whole token run is the only shingle.
@@ -113,16 +118,28 @@ def window_signatures(hashes: np.ndarray, cfg: FingerprintConfig, stride: int | 
     n = len(hashes)
     if n == 0:
         return np.empty((0, cfg.num_perm), dtype=np.uint32), np.empty(0, dtype=np.int64)
-    phv = permuted(hashes, cfg.num_perm, cfg.seed)
     if n <= window:
-        return phv.min(axis=0, keepdims=True), np.zeros(1, dtype=np.int64)
+        return permuted(hashes, cfg.num_perm, cfg.seed).min(axis=0, keepdims=True), np.zeros(1, dtype=np.int64)
     per = window // stride
-    blocks = np.minimum.reduceat(phv, np.arange(0, n, stride), axis=0)
+    blocks = _block_minima(hashes, cfg, stride)
     n_windows = len(blocks) - per + 1
     sig = blocks[:n_windows].copy()
     for j in range(1, per):
         np.minimum(sig, blocks[j: n_windows + j], out=sig)
     return sig, np.arange(n_windows, dtype=np.int64) * stride
+
+
+def _block_minima(hashes: np.ndarray, cfg: FingerprintConfig, stride: int) -> np.ndarray:
+    """MinHash of each block of ``stride`` shingles: compiled (:func:`.lexer.block_minhash`) when
+    the compiled kernels are in use, else numpy (the same values, bit for bit)."""
+    from . import tokens
+
+    if tokens.compiled_in_use():
+        from .lexer import block_minhash
+
+        a, b = permutations(cfg.num_perm, cfg.seed)
+        return block_minhash(hashes.astype(np.uint32, copy=False), a, b, stride)
+    return np.minimum.reduceat(permuted(hashes, cfg.num_perm, cfg.seed), np.arange(0, len(hashes), stride), axis=0)
 
 
 def band_key(columns: np.ndarray, band: int) -> np.ndarray:

@@ -10,10 +10,13 @@ one compiled regular expression per family does the work in C.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+import os
 import re
 
 import numpy as np
+
+from .minhash import token_hash
 
 # Kinds of token, stored as small ints.
 KEYWORD, IDENT, STRING, NUMBER, PUNCT = 0, 1, 2, 3, 4
@@ -42,6 +45,8 @@ KEYWORDS_BY_FAMILY = {
 }
 # Families whose keywords are case-insensitive (SQL).
 _CASELESS = frozenset({"dash"})
+# The hashes of the normalised identifier, string and number.
+_NORM_HASHES = np.array([token_hash("I"), token_hash("S"), token_hash("0")], dtype=np.uint64)
 
 _NUM = r"(?P<num>0[xX][0-9a-fA-F_]+[uUlL]*|(?:\d[\d_]*\.?\d*|\.\d[\d_]*)(?:[eE][+-]?\d+)?[a-zA-Z]*)"
 _ID = r"(?P<id>[^\W\d]\w*|\$\w*)"
@@ -148,22 +153,54 @@ def guess_language(text: str) -> str | None:
     return guess_languages(text)[0]
 
 
-@dataclass
 class Tokens:
-    """Tokens of one text. ``starts``/``ends`` are character offsets into it."""
+    """Tokens of one text. ``starts``/``ends`` are character offsets into it; ``raw_hashes`` and
+    ``norm_hashes`` are xxh64 of each token as written and as normalised (what shingles are
+    built from). The token strings ``raw`` and ``norm`` are made on first use."""
 
-    raw: list[str]
-    norm: list[str]
-    kinds: np.ndarray  # uint8
-    starts: np.ndarray  # int64
-    ends: np.ndarray  # int64
+    def __init__(self, kinds: np.ndarray, starts: np.ndarray, ends: np.ndarray, raw_hashes: np.ndarray,
+                 norm_hashes: np.ndarray, text: str | None = None, *, raw: list[str] | None = None,
+                 norm: list[str] | None = None, norm_rule: tuple | None = None):
+        self.kinds, self.starts, self.ends = kinds, starts, ends
+        self.raw_hashes, self.norm_hashes = raw_hashes, norm_hashes
+        self._text, self._raw, self._norm, self._norm_rule = text, raw, norm, norm_rule
 
     def __len__(self) -> int:
-        return len(self.raw)
+        return len(self.kinds)
+
+    @property
+    def raw(self) -> list[str]:
+        if self._raw is None:
+            text = self._text
+            self._raw = [text[a:b] for a, b in zip(self.starts.tolist(), self.ends.tolist())]
+        return self._raw
+
+    @property
+    def norm(self) -> list[str]:
+        if self._norm is None:
+            caseless, ident, literal, rewritten = self._norm_rule
+            out = []
+            for t, (kind, tok) in enumerate(zip(self.kinds.tolist(), self.raw)):
+                if kind == KEYWORD:
+                    out.append(tok.lower() if caseless else tok)
+                elif kind == IDENT:
+                    out.append(ident or tok)
+                elif kind == STRING:
+                    out.append(literal and "S" or rewritten.get(t, tok))
+                elif kind == NUMBER:
+                    out.append(literal and "0" or tok)
+                else:
+                    out.append(tok)
+            self._norm = out
+        return self._norm
+
+    def token(self, i: int) -> str:
+        """Token ``i`` as written."""
+        return self._raw[i] if self._raw is not None else self._text[self.starts[i]:self.ends[i]]
 
     def lines(self, text: str, offset: int = 0, first_line: int = 1) -> np.ndarray:
         """1-based line number of each token (``offset``: where ``text`` starts in its file)."""
-        nl = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) == 10
+        nl = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32) == 10
         line_starts = np.flatnonzero(nl) + 1
         return np.searchsorted(line_starts, self.starts - offset, side="right") + first_line
 
@@ -212,8 +249,123 @@ def _interpolated(tok: str, family: str, language: str | None) -> str | None:
     return None
 
 
+# Whether tokenising and MinHash run in the compiled kernels (:mod:`auditor.fingerprint.lexer`)
+# or in ``re`` and numpy. Both give the same tokens and signatures (tests/test_lexer.py). The
+# kernels are several times faster, but loading numba and its cached machine code takes about
+# 0.4 s, more than a one-off trace costs in all. So bulk work (index builds, audits, membership)
+# turns them on through :func:`for_bulk_work`, and a one-off trace does not load them.
+# ``AUDITOR_KERNELS=compiled`` turns them on everywhere, ``python`` off everywhere.
+_MODE = os.environ.get("AUDITOR_KERNELS", "auto")
+_COMPILED = _MODE == "compiled"
+
+
+def use_compiled(on: bool) -> None:
+    """Lex and MinHash in the compiled kernels (True) or in ``re`` and numpy (False)."""
+    global _COMPILED
+    _COMPILED = bool(on)
+
+
+def compiled_in_use() -> bool:
+    return _COMPILED
+
+
+def for_bulk_work() -> None:
+    """Turn the compiled kernels on for work that tokenises a lot (unless AUDITOR_KERNELS=python)
+    and load them now."""
+    if _MODE != "python":
+        use_compiled(True)
+        warm_up()
+
+
+def warm_up() -> None:
+    """Load (on a new machine: compile and cache) the compiled kernels now, so that worker
+    processes started after this find them in numba's cache instead of compiling them each."""
+    if _COMPILED:
+        from .lexer import block_minhash
+
+        tokenize("x = 1", "Python")
+        block_minhash(np.zeros(1, np.uint32), np.ones(1, np.uint32), np.zeros(1, np.uint32), 1)
+
+
 def tokenize(text: str, language: str | None = None, *, normalize_identifiers: bool = True,
              normalize_literals: bool = True, with_positions: bool = True) -> Tokens:
+    """The tokens of ``text``, comments and whitespace dropped (module docstring), lexed by the
+    compiled lexer (:mod:`auditor.fingerprint.lexer`) or, when it is off (:func:`use_compiled`),
+    by :func:`tokenize_reference`, the specification it is tested against. ``with_positions``
+    is accepted for compatibility: positions cost nothing extra."""
+    if not _COMPILED:
+        return tokenize_reference(text, language, normalize_identifiers=normalize_identifiers,
+                                  normalize_literals=normalize_literals)
+    from . import lexer
+
+    family = family_of(language)
+    kinds, starts, ends, raw, norm, fix = lexer.lex(
+        *_code_points(text), lexer.FAMILY_CODE[family], lexer.char_classes(), _keyword_hashes(family), family in _CASELESS,
+        normalize_identifiers, normalize_literals, _NORM_HASHES)
+    rewritten: dict[int, str] = {}
+    for t in np.flatnonzero(fix).tolist():
+        tok = text[starts[t]:ends[t]]
+        if fix[t] == lexer.FIX_CASELESS_NAME:
+            word = tok.lower()
+            if word in KEYWORDS_BY_FAMILY[family]:
+                kinds[t] = KEYWORD
+                norm[t] = token_hash(word)
+        elif (new := _interpolated(tok, family, language)) is not None:
+            rewritten[t] = new
+            norm[t] = token_hash(new)
+    return Tokens(kinds, starts, ends, raw, norm, text, norm_rule=(
+        family in _CASELESS, "I" if normalize_identifiers else None, normalize_literals, rewritten))
+
+
+def _code_points(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What the compiled lexer reads: the code points, the UTF-8 bytes (surrogates passed
+    through, as :func:`~auditor.fingerprint.minhash.token_hash` encodes them) and the byte
+    offset of each code point (one more at the end)."""
+    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    utf8 = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    if len(utf8) == len(cp):
+        return cp, utf8, np.arange(len(cp) + 1, dtype=np.int64)
+    width = 1 + (cp >= 0x80).astype(np.int64) + (cp >= 0x800) + (cp >= 0x10000)
+    byte_at = np.zeros(len(cp) + 1, dtype=np.int64)
+    np.cumsum(width, out=byte_at[1:])
+    return cp, utf8, byte_at
+
+
+def shared_raw_tokens(wanted: np.ndarray, texts: list[str], languages: list[str | None]) -> np.ndarray:
+    """For each text, how many of the distinct raw-token hashes ``wanted`` (sorted, unique) it
+    holds: ``len(set(wanted) & set(tokenize(text, language).raw_hashes))``. Re-ranking asks this
+    of the best window of every LSH candidate; the compiled lexer answers for all of them in
+    one call."""
+    if not texts:
+        return np.zeros(0, dtype=np.int64)
+    if not _COMPILED:
+        want = set(wanted.tolist())
+        return np.array([len(want.intersection([token_hash(t) for t in raw_token_set(text, language)]))
+                         for text, language in zip(texts, languages)], dtype=np.int64)
+    from . import lexer
+
+    bounds = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum([len(t) for t in texts], out=bounds[1:])
+    families = np.array([lexer.FAMILY_CODE[family_of(lang)] for lang in languages], dtype=np.int64)
+    seg, raw = lexer.raw_hashes_of_segments(*_code_points("".join(texts)), bounds, families, lexer.char_classes())
+    where = np.searchsorted(wanted, raw)
+    hit = where < len(wanted)
+    hit[hit] = wanted[where[hit]] == raw[hit]
+    # distinct (text, wanted token) pairs, counted per text
+    pairs = np.unique(seg[hit] * len(wanted) + where[hit])
+    return np.bincount(pairs // len(wanted), minlength=len(texts))
+
+
+@functools.lru_cache(maxsize=None)
+def _keyword_hashes(family: str) -> np.ndarray:
+    return np.array(sorted(token_hash(k) for k in KEYWORDS_BY_FAMILY[family]), dtype=np.uint64)
+
+
+def tokenize_reference(text: str, language: str | None = None, *, normalize_identifiers: bool = True,
+                       normalize_literals: bool = True, with_positions: bool = True) -> Tokens:
+    """The specification of :func:`tokenize`: one regular expression per lexical family,
+    scanned by ``re``, with the per-token work in Python (about 8 MB/s against the compiled
+    lexer's ~40). The tests hold the compiled lexer to it token for token."""
     family = family_of(language)
     scanner = _SCANNERS[family]
     kw = KEYWORDS_BY_FAMILY[family]
@@ -254,13 +406,17 @@ def tokenize(text: str, language: str | None = None, *, normalize_identifiers: b
         if with_positions:
             starts.append(start)
             ends.append(end)
-    return Tokens(raw, norm, np.asarray(kinds, dtype=np.uint8),
-                  np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64))
+    return Tokens(np.asarray(kinds, dtype=np.uint8), np.asarray(starts, dtype=np.int64),
+                  np.asarray(ends, dtype=np.int64), _hashes(raw), _hashes(norm), text, raw=raw, norm=norm)
+
+
+def _hashes(tokens: list[str]) -> np.ndarray:
+    return np.fromiter((token_hash(t) for t in tokens), dtype=np.uint64, count=len(tokens))
 
 
 def raw_token_set(text: str, language: str | None = None) -> set[str]:
     """The distinct tokens of ``text`` as written: ``set(tokenize(text, language).raw)``,
-    without the per-token normalising and positions (re-ranking reads hundreds of windows)."""
+    without the per-token normalising and positions (re-ranking without the compiled lexer)."""
     return {m[g] for m in _SCANNERS[family_of(language)].finditer(text) if (g := m.lastindex) not in (None, _COM)}
 
 

@@ -26,6 +26,7 @@ from ..config import IndexConfig
 from ..corpus.evidence import tree_evidence_computed_by
 from ..errors import AuditorError
 from ..fingerprint import shingle_hashes, tokenize, window_signatures
+from ..fingerprint.tokens import for_bulk_work
 from ..models import ResolvedLicense, SourceFile
 from ..progress import progress_bar
 from .integrity import record_verified
@@ -93,7 +94,7 @@ def fingerprint(content: str, language: str | None, config: IndexConfig) -> tupl
     fp = config.fingerprint
     toks = tokenize(content, language, normalize_identifiers=fp.normalize_identifiers,
                     normalize_literals=fp.normalize_literals)
-    hashes = shingle_hashes(toks.norm, fp.shingle)
+    hashes = shingle_hashes(toks.norm_hashes, fp.shingle)
     sig, first = window_signatures(hashes, fp)
     if len(sig) == 0:
         return sig, np.empty((0, 2), dtype=np.uint32), len(toks)
@@ -130,6 +131,7 @@ def _work(batch: list[tuple[SourceFile, int, dict | None]], config_dict: dict, s
     """
     from ..licensing.resolve import BlobScan, resolve, scan_blob
 
+    for_bulk_work()
     config = IndexConfig.from_dict(config_dict)
     out = []
     sigs: list[np.ndarray] = []
@@ -295,6 +297,7 @@ def build(sources: list[str], out: str | os.PathLike, config: IndexConfig | None
 
     config = config or IndexConfig()
     workers = workers if workers is not None else (os.cpu_count() or 1)
+    for_bulk_work()  # here first: workers started after it find the kernels compiled in numba's cache
     stats = BuildStats()
     if files is None:
         if not sources:

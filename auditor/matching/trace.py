@@ -11,7 +11,7 @@ from ..config import VerifyConfig
 from ..errors import AuditorError
 from ..fingerprint import shingle_hashes, tokenize, window_signatures
 from ..fingerprint.tokens import guess_languages
-from ..fingerprint.tokens import drop_partial_comment, looks_like_prose, raw_token_set
+from ..fingerprint.tokens import drop_partial_comment, looks_like_prose, shared_raw_tokens
 from ..index.reader import Index
 from ..models import Match, SnippetInfo, SourceRef, TraceResult, git_blob_sha1, look_alikes_phrase
 from .boilerplate import informative_mask
@@ -162,7 +162,7 @@ def _look_alikes(candidates) -> int:
 def lsh_candidates(index: Index, toks, vcfg: VerifyConfig) -> list:
     """Blobs whose windows share an LSH band with one of the snippet's windows, best first."""
     fp = index.config.fingerprint
-    hashes = shingle_hashes(toks.norm, fp.shingle)
+    hashes = shingle_hashes(toks.norm_hashes, fp.shingle)
     sigs, first = window_signatures(hashes, fp, stride=fp.query_stride)
     sizes = np.minimum(first + fp.window, len(hashes)) - first
     return index.candidates(sigs, sizes.astype(np.float64), limit=vcfg.lsh_candidates,
@@ -179,16 +179,18 @@ def ranked_candidates(index: Index, toks, vcfg: VerifyConfig, lsh: list | None =
     literals of the best window tell the copy from its look-alikes, for the price of
     scanning one window of text per candidate.
     """
-    wanted = set(toks.raw)
-    scored = []
+    wanted = np.unique(toks.raw_hashes)
+    kept, windows, languages = [], [], []
     for cand in lsh if lsh is not None else lsh_candidates(index, toks, vcfg):
         first = index.first_file_of(cand.blob)  # all of a blob's rows are read for the ones kept
         if first is None:
             continue
         start, end = index.region(cand.blob, (cand.best_window,), cand.best_window, 0)
-        window = index.blob_text(cand.blob, None if end < 0 else end)[start: end if end >= 0 else None]
-        overlap = len(wanted.intersection(raw_token_set(window, first.get("language")))) / max(1, len(wanted))
-        scored.append((cand.score + overlap, cand))
+        kept.append(cand)
+        windows.append(index.blob_text(cand.blob, None if end < 0 else end)[start: end if end >= 0 else None])
+        languages.append(first.get("language"))
+    shared = shared_raw_tokens(wanted, windows, languages) / max(1, len(wanted))
+    scored = [(cand.score + float(overlap), cand) for cand, overlap in zip(kept, shared)]
     scored.sort(key=lambda t: (-t[0], t[1].blob))
     return [(cand, sorted(index.files_of(cand.blob), key=_origin_order)) for _, cand in scored[: vcfg.candidates]]
 

@@ -42,7 +42,13 @@ class Block(NamedTuple):
     size: int
 
 
-def _ids(left: list[str], right: list[str]) -> tuple[list[int], list[int]]:
+def _ids(left, right) -> tuple[list[int], list[int]]:
+    """Small integer ids for two token sequences, equal where the tokens are: token strings, or
+    their 64-bit hashes (``Tokens.raw_hashes``), which are numbered in C by one sort."""
+    if isinstance(left, np.ndarray):
+        _, ids = np.unique(np.concatenate([left, right]), return_inverse=True)
+        ids = ids.ravel().tolist()
+        return ids[:len(left)], ids[len(left):]
     vocab: dict[str, int] = {}
     return [vocab.setdefault(t, len(vocab)) for t in left], [vocab.setdefault(t, len(vocab)) for t in right]
 
@@ -198,9 +204,11 @@ def same_token(snippet: Tokens, src: Tokens, i: int, j: int) -> bool:
     with the end of a name and may stop at the start of one (``animation = 0x7f01000d; ... =
     0x7f010``): a first or last name or number of at least 3 characters that is the end or the
     start of its source token counts as copied too."""
-    mine, theirs = snippet.raw[i], src.raw[j]
-    if mine == theirs:
+    if snippet.raw_hashes[i] == src.raw_hashes[j]:
         return True
+    if (i != 0 and i != len(snippet) - 1) or snippet.kinds[i] not in (IDENT, NUMBER):
+        return False
+    mine, theirs = snippet.token(i), src.token(j)
     if len(mine) < 3 or len(mine) >= len(theirs) or snippet.kinds[i] not in (IDENT, NUMBER):
         return False
     return (i == 0 and theirs.endswith(mine)) or (i == len(snippet) - 1 and theirs.startswith(mine))
@@ -214,7 +222,10 @@ def _block_stats(snippet: Tokens, src: Tokens, blocks: list[Block], informative:
     n = len(snippet)
     s_idx = np.concatenate([np.arange(b.a, b.a + b.size) for b in blocks])
     t_idx = np.concatenate([np.arange(b.b, b.b + b.size) for b in blocks])
-    same = np.array([same_token(snippet, src, i, j) for i, j in zip(s_idx.tolist(), t_idx.tolist())])
+    same = snippet.raw_hashes[s_idx] == src.raw_hashes[t_idx]
+    for k in {0, len(s_idx) - 1}:  # a first or last token cut mid-word (same_token)
+        if not same[k]:
+            same[k] = same_token(snippet, src, int(s_idx[k]), int(t_idx[k]))
     named = np.isin(snippet.kinds[s_idx], (IDENT, STRING, NUMBER))
     aligned = len(s_idx)
     identity = float(same[named].mean()) if named.any() else 1.0
@@ -242,8 +253,6 @@ def align(snippet: Tokens, snippet_text: str, source_text: str, region: tuple[in
         return None
     if informative is None:
         informative = np.ones(n, dtype=bool)
-    src.starts += r0
-    src.ends += r0
     # Align twice: on raw tokens (finds the exact copy in repetitive, templated code, where
     # normalised tokens align with the first look-alike) and on normalised tokens (finds
     # renamed copies). The better-scoring alignment wins; when the raw one already aligns
@@ -253,7 +262,7 @@ def align(snippet: Tokens, snippet_text: str, source_text: str, region: tuple[in
     def same_raw(i: int, j: int) -> bool:
         return same_token(snippet, src, i, j)
 
-    for left, right in ((snippet.raw, src.raw), (snippet.norm, src.norm)):
+    for left, right in ((snippet.raw_hashes, src.raw_hashes), (snippet.norm_hashes, src.norm_hashes)):
         if best is not None and best[1][0] >= 1.0:
             break
         blocks = _anchored_blocks(left, right, n, cfg, same_raw)
@@ -276,7 +285,7 @@ def align(snippet: Tokens, snippet_text: str, source_text: str, region: tuple[in
             verdict, why = part, f"judged on the copied part ({span} of the snippet's {n} tokens): {part_why}"
 
     snippet_line = snippet.lines(snippet_text)
-    source_line = src.lines(source_text[r0:r1], offset=r0, first_line=source_text.count("\n", 0, r0) + 1)
+    source_line = src.lines(source_text[r0:r1], first_line=source_text.count("\n", 0, r0) + 1)
     out_blocks = []
     pos = 0
     for b in blocks:
@@ -292,7 +301,7 @@ def align(snippet: Tokens, snippet_text: str, source_text: str, region: tuple[in
         exact_share=round(exact_share, 4), aligned=aligned, longest_run=longest,
         snippet_lines=(out_blocks[0].snippet_lines[0], out_blocks[-1].snippet_lines[1]),
         source_lines=(out_blocks[0].source_lines[0], out_blocks[-1].source_lines[1]),
-        source_chars=(int(src.starts[first.b]), int(src.ends[last.b + last.size - 1])),
+        source_chars=(r0 + int(src.starts[first.b]), r0 + int(src.ends[last.b + last.size - 1])),
         snippet_chars=(int(snippet.starts[first.a]), int(snippet.ends[last.a + last.size - 1])),
         blocks=tuple(out_blocks), why=why,
     )
