@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 import random
 import shutil
@@ -35,13 +36,17 @@ def main(argv=None) -> int:
     ap.add_argument("--pieces", type=int, default=1000)
     ap.add_argument("-j", "--workers", type=int, default=2)
     ap.add_argument("--json", type=Path, default=HERE / "results" / "audit_speed.json")
+    from query_footprint import kernel_options, pieces, set_kernels
+
+    kernel_options(ap)
     args = ap.parse_args(argv)
 
     from auditor import api
     from auditor.atomic import atomic_file
     from auditor.index.reader import Index
     from auditor.matching.trace import trace
-    from query_footprint import pieces
+
+    set_kernels(args.kernels)
 
     path = args.index or api.ensure_env_index(show_progress=True)
     index = Index(path)
@@ -55,7 +60,8 @@ def main(argv=None) -> int:
         exe = shutil.which("auditor") or str(Path(sys.executable).parent / "auditor")
         t0 = time.perf_counter()
         subprocess.run([exe, "audit", str(queries), "--index", str(path), "-o", str(work / "out"),
-                        "-j", str(args.workers), "--quiet"], check=True)
+                        "-j", str(args.workers), "--quiet"], check=True,
+                       env={**os.environ, "AUDITOR_KERNELS": args.kernels})
         audit_s = time.perf_counter() - t0
         rows = sum(1 for _ in open(work / "out" / "results.jsonl", encoding="utf-8"))
     finally:
@@ -71,6 +77,7 @@ def main(argv=None) -> int:
     n = len(snippets)
     result = {
         "index": str(path), "windows": len(index.windows), "snippets": n, "workers": args.workers,
+        "kernels": args.kernels,
         "audit_seconds": audit_s, "audit_snippets_per_s": n / audit_s,
         "audit_snippets_per_s_per_core": n / audit_s / args.workers, "results_rows": rows,
         "trace_snippets_per_s_one_core": n / trace_s, "target_per_core": 200,

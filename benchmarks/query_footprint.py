@@ -37,6 +37,20 @@ def status() -> dict:
     return out
 
 
+def kernel_options(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument("--kernels", choices=("compiled", "python"), default="compiled",
+                    help="warm traces with the compiled lexer and MinHash (as audits and builds run them; "
+                         "the default) or with re and numpy (as a one-off trace-snippet runs)")
+
+
+def set_kernels(kind: str) -> None:
+    """Warm traces in this process use the compiled kernels or not (both give the same results)."""
+    from auditor.fingerprint import tokens
+
+    tokens.use_compiled(kind == "compiled")
+    tokens.warm_up()
+
+
 _COMMENT_STARTS = ("#", "//", "/*", "*")
 
 
@@ -81,12 +95,15 @@ def main(argv=None) -> int:
     ap.add_argument("--index", type=Path, default=None, help="another index (default: the env index)")
     ap.add_argument("--json", type=Path, default=HERE / "results" / "query_footprint.json")
     ap.add_argument("--save-pieces", type=Path, default=None, help="write the pieces as JSONL (id, kind, text)")
+    kernel_options(ap)
     args = ap.parse_args(argv)
 
     from auditor import api
     from auditor.atomic import atomic_file
     from auditor.index.reader import Index
     from auditor.matching.trace import trace
+
+    set_kernels(args.kernels)
 
     path = args.index or api.ensure_env_index(show_progress=True)
     before = status()
@@ -120,7 +137,8 @@ def main(argv=None) -> int:
 
     anon = after["RssAnon"]
     result = {
-        "index": str(path), "windows": windows, "queries": {k: len(v) for k, v in times.items()},
+        "index": str(path), "windows": windows, "kernels": args.kernels,
+        "queries": {k: len(v) for k, v in times.items()},
         "matched": found, "warm_ms": {"p50": float(np.percentile(all_ms, 50)), "p99": float(np.percentile(all_ms, 99)),
                                       **{f"p50_{k}": float(np.median(v) * 1000) for k, v in times.items() if v}},
         "cold_s": {"min": min(cold), "median": float(np.median(cold)), "max": max(cold)},

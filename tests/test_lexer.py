@@ -146,3 +146,37 @@ def test_shared_raw_tokens_counts_distinct_tokens_as_written(compiled):
     tokens.use_compiled(compiled)
     got = shared_raw_tokens(wanted, windows, languages).tolist()
     assert got == want and got[0] == len(wanted) and got[3] == 0
+
+
+def test_compiled_best_diagonal_and_signature_agreement_are_numpys():
+    """The two trace kernels of auditor/matching/kernels.py give numpy's answers: the k-gram
+    vote on real token ids (a copy inside a longer file, and unrelated code), and the share of
+    equal MinHash values of colliding signature pairs."""
+    from auditor.matching import verify
+
+    def both(left, right, k):
+        tokens.use_compiled(False)
+        want = verify.best_diagonal(left, right, k)
+        tokens.use_compiled(True)
+        return want, verify.best_diagonal(left, right, k)
+
+    rng = np.random.default_rng(0)
+    for text in REAL[:25]:
+        src = tokenize(text, "Python")
+        if len(src) < 300:
+            continue
+        a, b = verify._ids(src.norm_hashes[100:260], src.norm_hashes)
+        want, got = both(a, b, 5)
+        assert want == got == 100
+        other = tokenize(REAL[-1], "Python")
+        a, b = verify._ids(other.norm_hashes[:200], src.norm_hashes)
+        for k in (3, 5, 12):
+            want, got = both(a, b, k)
+            assert want == got
+    assert both(np.arange(3), np.arange(10), 5) == (None, None)
+    sigs = rng.integers(0, 4, (500, 128), dtype=np.uint64).astype(np.uint32)
+    query = rng.integers(0, 4, (7, 128), dtype=np.uint64).astype(np.uint32)
+    w, q = rng.integers(0, 500, 3000), rng.integers(0, 7, 3000)
+    from auditor.matching.kernels import signature_agreement
+
+    assert np.array_equal(signature_agreement(sigs, w, query, q), (sigs[w] == query[q]).mean(axis=1))

@@ -16,6 +16,7 @@ import numpy as np
 from ..config import IndexConfig
 from ..errors import AuditorError
 from ..fingerprint import band_keys
+from ..fingerprint.tokens import compiled_in_use
 from .integrity import ensure_verified
 from .layout import ARRAYS, read_manifest
 
@@ -251,8 +252,15 @@ class Index:
             pairs = pairs[keep]
         window_ids = pairs // len(signatures)
         query_ids = pairs % len(signatures)
-        jac = (np.asarray(self.signatures[window_ids]) == signatures[query_ids]).mean(axis=1)
-        return window_ids, query_ids, jac
+        return window_ids, query_ids, self._agreement(window_ids, signatures, query_ids)
+
+    def _agreement(self, window_ids: np.ndarray, signatures: np.ndarray, query_ids: np.ndarray) -> np.ndarray:
+        """Estimated Jaccard of each pair: the share of equal MinHash values."""
+        if compiled_in_use() and isinstance(self.signatures, np.ndarray):
+            from ..matching.kernels import signature_agreement
+
+            return signature_agreement(self.signatures, window_ids, signatures, query_ids)
+        return (np.asarray(self.signatures[window_ids]) == signatures[query_ids]).mean(axis=1)
 
     def _postings(self, qkeys: np.ndarray, n_queries: int) -> list[np.ndarray]:
         """``window id * n_queries + query window`` of every indexed window sharing a query

@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..config import VerifyConfig
-from ..fingerprint.tokens import IDENT, NUMBER, STRING, Tokens, tokenize
+from ..fingerprint.tokens import IDENT, NUMBER, STRING, Tokens, compiled_in_use, tokenize
 from ..models import AlignedBlock
 
 VERDICTS = ("verbatim", "near-verbatim", "similar", "none")
@@ -42,15 +42,16 @@ class Block(NamedTuple):
     size: int
 
 
-def _ids(left, right) -> tuple[list[int], list[int]]:
-    """Small integer ids for two token sequences, equal where the tokens are: token strings, or
-    their 64-bit hashes (``Tokens.raw_hashes``), which are numbered in C by one sort."""
+def _ids(left, right) -> tuple[np.ndarray, np.ndarray]:
+    """Small integer ids (int64 arrays) for two token sequences, equal where the tokens are:
+    token strings, or their 64-bit hashes (``Tokens.raw_hashes``), numbered in C by one sort."""
     if isinstance(left, np.ndarray):
         _, ids = np.unique(np.concatenate([left, right]), return_inverse=True)
-        ids = ids.ravel().tolist()
+        ids = ids.ravel().astype(np.int64, copy=False)
         return ids[:len(left)], ids[len(left):]
     vocab: dict[str, int] = {}
-    return [vocab.setdefault(t, len(vocab)) for t in left], [vocab.setdefault(t, len(vocab)) for t in right]
+    return (np.array([vocab.setdefault(t, len(vocab)) for t in left], dtype=np.int64),
+            np.array([vocab.setdefault(t, len(vocab)) for t in right], dtype=np.int64))
 
 
 def matching_blocks(left: list[int], right: list[int]) -> list[Block]:
@@ -66,6 +67,7 @@ def matching_blocks(left: list[int], right: list[int]) -> list[Block]:
 
 
 _PRIME = np.uint64(1_000_003)
+_CAP = 8  # k-gram pairs that vote per source position (best_diagonal)
 
 
 @functools.lru_cache(maxsize=64)
@@ -100,6 +102,12 @@ def best_diagonal(left: list[int], right: list[int], k: int) -> int | None:
     (``I = I ( I )``) over look-alike lines; the diagonal with the most shared k-grams is
     where the snippet actually lies.
     """
+    if compiled_in_use():
+        from .kernels import best_diagonal as compiled
+
+        found, diagonal = compiled(np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64), k,
+                                   _powers(k), _CAP)
+        return int(diagonal) if found else None
     hl, hr = _kgram_hashes(left, k), _kgram_hashes(right, k)
     if not len(hl) or not len(hr):
         return None
@@ -113,8 +121,7 @@ def best_diagonal(left: list[int], right: list[int], k: int) -> int | None:
         return None
     # every (left, right) pair of equal k-grams votes for its diagonal; cap the pairs per
     # right position so a k-gram repeated all over templated code cannot flood the vote
-    cap = 8
-    taken = np.minimum(counts[hit], cap)
+    taken = np.minimum(counts[hit], _CAP)
     rs = np.repeat(hit, taken)
     # the first ``taken`` left positions of each hit's run in ``order``, in one gather
     ls = order[np.repeat(lo[hit] - np.cumsum(taken) + taken, taken) + np.arange(int(taken.sum()))]
@@ -128,9 +135,10 @@ def _anchored_blocks(left: list[str], right: list[str], n: int, cfg: VerifyConfi
     """The aligned blocks of ``left`` (the snippet) in ``right``. ``same_raw(i, j)``: whether
     snippet token i and source token j are identical as written."""
     min_block = min(cfg.min_block, max(3, n // 4))
-    a, b = _ids(left, right)
+    a_ids, b_ids = _ids(left, right)
+    a, b = a_ids.tolist(), b_ids.tolist()
     slack = max(8, n // 4)
-    diagonal = best_diagonal(a, b, min_block)
+    diagonal = best_diagonal(a_ids, b_ids, min_block)
     if diagonal is None:
         # no shared k-gram: anchor on the longest run of an LCS over the whole region
         blocks = [bl for bl in matching_blocks(a, b) if bl.size >= min_block]
