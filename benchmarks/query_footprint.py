@@ -141,7 +141,7 @@ def main(argv=None) -> int:
         "queries": {k: len(v) for k, v in times.items()},
         "matched": found, "warm_ms": {"p50": float(np.percentile(all_ms, 50)), "p99": float(np.percentile(all_ms, 99)),
                                       **{f"p50_{k}": float(np.median(v) * 1000) for k, v in times.items() if v}},
-        "cold_s": {"min": min(cold), "median": float(np.median(cold)), "max": max(cold)},
+        "cold_s": {"min": min(cold), "median": float(np.median(cold)), "max": max(cold)} if cold else None,
         "rss_bytes": after, "rss_before_index": before,
         "anon_bytes_per_window": anon / windows,
         "anon_bytes_per_window_beyond_start": (anon - before["RssAnon"]) / windows,
@@ -150,8 +150,9 @@ def main(argv=None) -> int:
     print(f"warm latency over {len(all_ms)} queries: p50 {result['warm_ms']['p50']:.1f} ms, "
           f"p99 {result['warm_ms']['p99']:.1f} ms; by kind p50: "
           + ", ".join(f"{k} {np.median(v) * 1000:.1f} ms ({found[k]}/{len(v)} matched)" for k, v in times.items() if v))
-    print(f"cold trace-snippet, {args.cold_runs} new processes: median {np.median(cold):.2f} s "
-          f"(min {min(cold):.2f}, max {max(cold):.2f})")
+    if cold:
+        print(f"cold trace-snippet, {args.cold_runs} new processes: median {np.median(cold):.2f} s "
+              f"(min {min(cold):.2f}, max {max(cold):.2f})")
     print(f"resident after the queries: RssAnon {anon / 1e6:.0f} MB ({anon / windows:.0f} B/window; "
           f"{(anon - before['RssAnon']) / 1e6:.0f} MB, {(anon - before['RssAnon']) / windows:.0f} B/window beyond the "
           f"process before opening the index), RssFile {after['RssFile'] / 1e6:.0f} MB (index pages, droppable)")

@@ -69,17 +69,10 @@ def _round(acc, lane):
 
 
 @numba.njit(cache=True, inline="always")
-def _read64(b, p):
+def _read_le(b, p, width):
+    """The ``width`` bytes at ``b[p]`` as a little-endian unsigned integer."""
     v = np.uint64(0)
-    for i in range(7, -1, -1):
-        v = (v << np.uint64(8)) | np.uint64(b[p + i])
-    return v
-
-
-@numba.njit(cache=True, inline="always")
-def _read32(b, p):
-    v = np.uint64(0)
-    for i in range(3, -1, -1):
+    for i in range(width - 1, -1, -1):
         v = (v << np.uint64(8)) | np.uint64(b[p + i])
     return v
 
@@ -96,10 +89,10 @@ def xxh64(b, start, end):
         v4 = np.uint64(0) - _P1
         limit = end - 32
         while p <= limit:
-            v1 = _round(v1, _read64(b, p))
-            v2 = _round(v2, _read64(b, p + 8))
-            v3 = _round(v3, _read64(b, p + 16))
-            v4 = _round(v4, _read64(b, p + 24))
+            v1 = _round(v1, _read_le(b, p, 8))
+            v2 = _round(v2, _read_le(b, p + 8, 8))
+            v3 = _round(v3, _read_le(b, p + 16, 8))
+            v4 = _round(v4, _read_le(b, p + 24, 8))
             p += 32
         h = _rotl(v1, 1) + _rotl(v2, 7) + _rotl(v3, 12) + _rotl(v4, 18)
         for v in (v1, v2, v3, v4):
@@ -108,11 +101,11 @@ def xxh64(b, start, end):
         h = _P5
     h = h + np.uint64(length)
     while p + 8 <= end:
-        h = h ^ _round(np.uint64(0), _read64(b, p))
+        h = h ^ _round(np.uint64(0), _read_le(b, p, 8))
         h = _rotl(h, 27) * _P1 + _P4
         p += 8
     if p + 4 <= end:
-        h = h ^ (_read32(b, p) * _P1)
+        h = h ^ (_read_le(b, p, 4) * _P1)
         h = _rotl(h, 23) * _P2 + _P3
         p += 4
     while p < end:
