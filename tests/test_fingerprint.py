@@ -203,3 +203,34 @@ def test_verify_counts_below_one_are_refused(field):
 
     with pytest.raises(AuditorError, match=field):
         VerifyConfig(**{field: 0})
+
+
+def test_window_text_is_the_blob_texts_slice(tmp_path):
+    """Re-ranking reads a window through ``Index.window_text``: the ASCII shortcut and the
+    decoding path give ``blob_text(blob)[start:end]``, for ASCII and non-ASCII blobs alike."""
+    from auditor import api
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "plain.py").write_text("def f(x):\n    return x + 1\n" * 40)
+    (tmp_path / "src" / "wide.py").write_text("# \u00e9t\u00e9 \u6587\u5b57\ndef g(y):\n    return y * 2\n" * 40)
+    api.build_index([str(tmp_path / "src")], tmp_path / "idx", workers=1, show_progress=False, scan_headers=False)
+    index = api.open_index(tmp_path / "idx", show_progress=False)
+    assert len(index.blob_ids) == 2
+    for blob in range(2):
+        text = index.blob_text(blob)
+        for start, end in ((0, 10), (5, 300), (17, len(text)), (0, -1), (200, -1), (0, 0)):
+            assert index.window_text(blob, start, end) == text[start: end if end >= 0 else None]
+
+
+@pytest.mark.parametrize("bands,rows", [(28, 2), (16, 8), (9, 3)])
+def test_band_keys_of_all_bands_are_each_bands_band_key(bands, rows):
+    """Queries compute every band's key at once, builds one band at a time (sharded reduce):
+    the keys must be the same."""
+    from auditor.fingerprint.minhash import band_key
+
+    rng = np.random.default_rng(bands)
+    for n in (0, 1, 9, 500):
+        sig = rng.integers(0, 1 << 32, (n, 128), dtype=np.uint64).astype(np.uint32)
+        want = np.stack([band_key(sig[:, b * rows:(b + 1) * rows], b) for b in range(bands)]) if n else \
+            np.empty((bands, 0), np.uint64)
+        assert np.array_equal(band_keys(sig, bands, rows), want)

@@ -87,6 +87,7 @@ class Index:
             setattr(self, name, getattr(self, name).view(np.ndarray))
         self._content = self._content.view(np.ndarray)
         self._band_windows_flat = self.band_windows.reshape(-1)
+        self._languages: dict[int, tuple[bool, str | None]] = {}
         self._files_fh = open(self.path / "files.jsonl", "rb")
         self._texts_fh = open(self.path / "texts.jsonl", "rb")
 
@@ -162,6 +163,20 @@ class Index:
     def _content_bytes(self, a: int, b: int) -> bytes:
         return self._content[a:b].tobytes()
 
+    def window_text(self, blob: int, start: int, end: int) -> str:
+        """``blob_text(blob)[start:end]`` (``end`` -1: to the end of the blob). When the blob's
+        first ``end`` bytes are ASCII they are its first ``end`` characters, and only the window's
+        bytes are decoded; re-ranking reads a window of each of ~150 candidates per query, many
+        of them far into long files."""
+        if end >= 0:
+            a, b = int(self.content_offsets[blob]), int(self.content_offsets[blob + 1])
+            if end <= b - a and self._ascii(a, a + end):
+                return self._content_bytes(a + start, a + end).decode("ascii")
+        return self.blob_text(blob, None if end < 0 else end)[start: end if end >= 0 else None]
+
+    def _ascii(self, a: int, b: int) -> bool:
+        return b <= a or int(self._content[a:b].max()) < 128
+
     def blob_id(self, blob: int) -> str:
         return self.blob_ids[blob].decode("ascii")
 
@@ -175,6 +190,18 @@ class Index:
         read instead of all of them."""
         lo, hi = int(self.blob_file_offsets[blob]), int(self.blob_file_offsets[blob + 1])
         return self.file_row(int(self.blob_files[lo])) if hi > lo else None
+
+    def blob_language(self, blob: int) -> tuple[bool, str | None]:
+        """(whether any file row holds the blob, the language of the first one), remembered per
+        blob: re-ranking asks it of every LSH candidate of every query, and the same look-alike
+        blobs come back query after query in an audit."""
+        known = self._languages.get(blob)
+        if known is None:
+            first = self.first_file_of(blob)
+            known = self._languages[blob] = (first is not None, first.get("language") if first else None)
+            if len(self._languages) > 1_000_000:
+                self._languages.clear()
+        return known
 
     def file_row(self, file_id: int) -> dict:
         a, b = int(self.files_offsets[file_id]), int(self.files_offsets[file_id + 1])

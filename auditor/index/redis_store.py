@@ -237,6 +237,7 @@ class RedisIndex(Index):
         self._files_fh = self._texts_fh = None
         self._description = None
         self._blob_lookup = None
+        self._languages = {}
 
     def close(self) -> None:
         self.client.close()
@@ -247,6 +248,9 @@ class RedisIndex(Index):
 
     def _content_bytes(self, a: int, b: int) -> bytes:
         return self._content._bytes.read(a, b)
+
+    def _ascii(self, a: int, b: int) -> bool:
+        return False  # one round trip for the prefix, as before, rather than two
 
     def file_row(self, file_id: int) -> dict:
         a, b = (int(x) for x in self.files_offsets[file_id:file_id + 2])

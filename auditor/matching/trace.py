@@ -182,13 +182,13 @@ def ranked_candidates(index: Index, toks, vcfg: VerifyConfig, lsh: list | None =
     wanted = np.unique(toks.raw_hashes)
     kept, windows, languages = [], [], []
     for cand in lsh if lsh is not None else lsh_candidates(index, toks, vcfg):
-        first = index.first_file_of(cand.blob)  # all of a blob's rows are read for the ones kept
-        if first is None:
+        has_files, language = index.blob_language(cand.blob)  # all rows are read for the ones kept
+        if not has_files:
             continue
         start, end = index.region(cand.blob, (cand.best_window,), cand.best_window, 0)
         kept.append(cand)
-        windows.append(index.blob_text(cand.blob, None if end < 0 else end)[start: end if end >= 0 else None])
-        languages.append(first.get("language"))
+        windows.append(index.window_text(cand.blob, start, end))
+        languages.append(language)
     shared = shared_raw_tokens(wanted, windows, languages) / max(1, len(wanted))
     scored = [(cand.score + float(overlap), cand) for cand, overlap in zip(kept, shared)]
     scored.sort(key=lambda t: (-t[0], t[1].blob))
