@@ -234,3 +234,41 @@ def test_band_keys_of_all_bands_are_each_bands_band_key(bands, rows):
         want = np.stack([band_key(sig[:, b * rows:(b + 1) * rows], b) for b in range(bands)]) if n else \
             np.empty((bands, 0), np.uint64)
         assert np.array_equal(band_keys(sig, bands, rows), want)
+
+
+def test_window_spans_and_in_place_windows_agree_with_region_and_decoding(tmp_path):
+    """Re-ranking reads every candidate's best window through ``Index.window_spans`` (all
+    candidates at once) and, for windows in an ASCII stretch of their blob, lexes them in the
+    mapped content: spans must be ``region(blob, (w,), w, 0)``'s, and the in-place counts those
+    of the decoded windows."""
+    from auditor import api
+    from auditor.fingerprint import tokens
+    from auditor.fingerprint.tokens import shared_raw_tokens, shared_raw_tokens_in_place
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "plain.py").write_text("def f(x):\n    return x + 1\n" * 60)
+    (tmp_path / "src" / "late.py").write_text("def g(y):\n    return y * 2\n" * 60 + "# \u00e9t\u00e9\n" + "z = 1\n" * 80)
+    (tmp_path / "src" / "wide.c").write_text("/* \u6587\u5b57 */\nint h(int q) { return q - 3; }\n" * 60)
+    api.build_index([str(tmp_path / "src")], tmp_path / "idx", workers=1, show_progress=False, scan_headers=False)
+    index = api.open_index(tmp_path / "idx", show_progress=False)
+    windows = np.arange(len(index.windows))
+    blobs = index.windows[:, 0].astype(np.int64)
+    starts, ends = index.window_spans(blobs, windows)
+    assert [(int(a), int(b)) for a, b in zip(starts, ends)] == [index.region(int(b), (int(w),), int(w), 0)
+                                                                for b, w in zip(blobs, windows)]
+    before = tokens.compiled_in_use()
+    tokens.use_compiled(True)
+    try:
+        content, byte_starts, byte_ends, which = index.ascii_windows(blobs, starts, ends)
+        assert which.any() and not which.all()  # the C file's windows and late.py's last ones are not ASCII
+        languages = [index.blob_language(int(b))[1] for b in blobs]
+        texts = [index.window_text(int(b), int(s), int(e)) for b, s, e in zip(blobs, starts, ends)]
+        wanted = np.unique(tokens.tokenize(texts[0], "Python").raw_hashes)
+        want = shared_raw_tokens(wanted, texts, languages)
+        got = shared_raw_tokens_in_place(wanted, content, byte_starts[which], byte_ends[which],
+                                         [lang for lang, w in zip(languages, which) if w])
+        assert np.array_equal(got, want[which]) and want[0] == len(wanted)
+        for k in np.flatnonzero(which):
+            assert content[byte_starts[k]:byte_ends[k]].tobytes().decode("ascii") == texts[k]
+    finally:
+        tokens.use_compiled(before)

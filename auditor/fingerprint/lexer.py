@@ -320,17 +320,22 @@ def _next_token(cp, i, n, family, cls):
 
 
 @numba.njit(cache=True, nogil=True)
-def raw_hashes_of_segments(cp, utf8, byte_at, bounds, families, cls):
-    """(segment of each token, xxh64 of each token as written) for the texts ``cp[bounds[s]:
-    bounds[s + 1]]``, each lexed on its own in lexical family ``families[s]``: re-ranking lexes
-    the best window of every candidate in one call."""
-    n_all = len(cp)
-    seg = np.empty(n_all, np.int64)
-    raw = np.empty(n_all, np.uint64)
+def raw_hashes_of_segments(cp, utf8, byte_at, seg_starts, seg_ends, families, cls):
+    """(segment of each token, xxh64 of each token as written) for the texts ``cp[seg_starts[s]:
+    seg_ends[s]]``, each lexed on its own in lexical family ``families[s]``: re-ranking lexes
+    the best window of every candidate in one call. An empty ``byte_at`` means ``cp`` is
+    ASCII bytes (the index's own content, read in place), so a code point's byte offset is
+    its own offset."""
+    identity = len(byte_at) == 0
+    total = 0
+    for s in range(len(families)):
+        total += seg_ends[s] - seg_starts[s]
+    seg = np.empty(total, np.int64)
+    raw = np.empty(total, np.uint64)
     t = 0
     for s in range(len(families)):
-        i = bounds[s]
-        n = bounds[s + 1]
+        i = seg_starts[s]
+        n = seg_ends[s]
         while True:
             j, end, kind = _next_token(cp, i, n, families[s], cls)
             if j >= n:
@@ -339,9 +344,23 @@ def raw_hashes_of_segments(cp, utf8, byte_at, bounds, families, cls):
             if kind < 0:
                 continue
             seg[t] = s
-            raw[t] = xxh64(utf8, byte_at[j], byte_at[end])
+            raw[t] = xxh64(utf8, j, end) if identity else xxh64(utf8, byte_at[j], byte_at[end])
             t += 1
     return seg[:t].copy(), raw[:t].copy()
+
+
+@numba.njit(cache=True, nogil=True)
+def ascii_prefix_lengths(content, offsets, blobs):
+    """For each blob, how many of its first bytes are ASCII (its length when all are)."""
+    out = np.empty(len(blobs), np.int64)
+    for i in range(len(blobs)):
+        a = np.int64(offsets[blobs[i]])
+        b = np.int64(offsets[blobs[i] + 1])
+        k = a
+        while k < b and content[k] < 128:
+            k += 1
+        out[i] = k - a
+    return out
 
 
 @numba.njit(cache=True, nogil=True)

@@ -346,14 +346,40 @@ def shared_raw_tokens(wanted: np.ndarray, texts: list[str], languages: list[str 
 
     bounds = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum([len(t) for t in texts], out=bounds[1:])
-    families = np.array([lexer.FAMILY_CODE[family_of(lang)] for lang in languages], dtype=np.int64)
-    seg, raw = lexer.raw_hashes_of_segments(*_code_points("".join(texts)), bounds, families, lexer.char_classes())
+    seg, raw = lexer.raw_hashes_of_segments(*_code_points("".join(texts)), bounds[:-1], bounds[1:],
+                                            _family_codes(languages), lexer.char_classes())
+    return _count_shared(wanted, seg, raw, len(texts))
+
+
+def shared_raw_tokens_in_place(wanted: np.ndarray, content: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+                               languages: list[str | None]) -> np.ndarray:
+    """:func:`shared_raw_tokens` of the texts ``content[starts[i]:ends[i]]``, ASCII bytes read
+    where they lie (the index's mapped content), with the compiled lexer."""
+    from . import lexer
+
+    if not len(starts):
+        return np.zeros(0, dtype=np.int64)
+    seg, raw = lexer.raw_hashes_of_segments(content, content, np.empty(0, np.int64), starts, ends,
+                                            _family_codes(languages), lexer.char_classes())
+    return _count_shared(wanted, seg, raw, len(starts))
+
+
+def _family_codes(languages) -> np.ndarray:
+    from .lexer import FAMILY_CODE
+
+    return np.array([FAMILY_CODE[family_of(lang)] for lang in languages], dtype=np.int64)
+
+
+def _count_shared(wanted: np.ndarray, seg: np.ndarray, raw: np.ndarray, n: int) -> np.ndarray:
+    """How many distinct hashes of ``wanted`` each segment's tokens (``seg``, ``raw``) hold."""
+    if not len(wanted):
+        return np.zeros(n, dtype=np.int64)
     where = np.searchsorted(wanted, raw)
     hit = where < len(wanted)
     hit[hit] = wanted[where[hit]] == raw[hit]
     # distinct (text, wanted token) pairs, counted per text
     pairs = np.unique(seg[hit] * len(wanted) + where[hit])
-    return np.bincount(pairs // len(wanted), minlength=len(texts))
+    return np.bincount(pairs // len(wanted), minlength=n)
 
 
 @functools.lru_cache(maxsize=None)

@@ -88,6 +88,7 @@ class Index:
         self._content = self._content.view(np.ndarray)
         self._band_windows_flat = self.band_windows.reshape(-1)
         self._languages: dict[int, tuple[bool, str | None]] = {}
+        self._ascii_prefix: dict[int, int] = {}  # blob -> how many of its first bytes are ASCII
         self._files_fh = open(self.path / "files.jsonl", "rb")
         self._texts_fh = open(self.path / "texts.jsonl", "rb")
 
@@ -174,6 +175,36 @@ class Index:
                 return self._content_bytes(a + start, a + end).decode("ascii")
         return self.blob_text(blob, None if end < 0 else end)[start: end if end >= 0 else None]
 
+    def window_spans(self, blobs: np.ndarray, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``region(blob, (w,), w, 0)`` for many (blob, window) pairs at once: each window's char
+        span, from 0 when it is its blob's first window and to the end (-1) when it is the last."""
+        w = np.asarray(windows, dtype=np.int64)
+        n = len(self.windows)
+        prev_same = (w > 0) & (self.windows[np.maximum(w - 1, 0), 0] == blobs)
+        next_same = (w + 1 < n) & (self.windows[np.minimum(w + 1, n - 1), 0] == blobs)
+        starts = np.where(prev_same, self.windows[w, 1].astype(np.int64), 0)
+        ends = np.where(next_same, self.windows[w, 2].astype(np.int64), -1)
+        return starts, ends
+
+    def ascii_windows(self, blobs: np.ndarray, starts: np.ndarray, ends: np.ndarray):
+        """(content bytes, byte starts, byte ends, which) for the windows (char spans of
+        :meth:`window_spans`) that lie in an ASCII prefix of their blob, where chars are bytes
+        and the window can be lexed in place; None when the content is not mapped here."""
+        from ..fingerprint.lexer import ascii_prefix_lengths
+
+        unknown = [b for b in dict.fromkeys(blobs.tolist()) if b not in self._ascii_prefix]
+        if unknown:
+            lengths = ascii_prefix_lengths(self._content, self.content_offsets, np.array(unknown, dtype=np.int64))
+            self._ascii_prefix.update(zip(unknown, lengths.tolist()))
+            if len(self._ascii_prefix) > 1_000_000:
+                self._ascii_prefix.clear()
+        prefix = np.array([self._ascii_prefix.get(b, -1) for b in blobs.tolist()], dtype=np.int64)
+        a = self.content_offsets[blobs].astype(np.int64)
+        size = self.content_offsets[blobs + 1].astype(np.int64) - a
+        stop = np.where(ends < 0, size, ends)
+        which = stop <= prefix  # the ASCII prefix holds the whole window
+        return self._content, a + starts, a + stop, which
+
     def _ascii(self, a: int, b: int) -> bool:
         return b <= a or int(self._content[a:b].max()) < 128
 
@@ -256,9 +287,12 @@ class Index:
         floor = max(min_containment, relative_floor * float(best.max()))
         chosen = np.flatnonzero(best >= floor)
         chosen = chosen[np.lexsort((blobs[first[chosen]], -best[chosen]))][:limit]
-        return [Candidate(int(blobs[first[g]]), round(float(best[g]), 4), int(wins[first[g]]),
-                          tuple(np.sort(wins[first[g]:last[g]]).tolist()))
-                for g in chosen.tolist()]
+        # each blob's windows in ascending order: sorted by (blob, window), the blobs' groups
+        # keep the places they have in ``blobs``
+        ascending = wins[np.lexsort((wins, blobs))].tolist()
+        return [Candidate(b, round(s, 4), w, tuple(ascending[f:e]))
+                for b, s, w, f, e in zip(blobs[first[chosen]].tolist(), best[chosen].tolist(),
+                                         wins[first[chosen]].tolist(), first[chosen].tolist(), last[chosen].tolist())]
 
     def colliding_windows(self, signatures: np.ndarray, max_pairs: int = MAX_PAIRS):
         """(index window ids, query window ids, estimated Jaccard) of every pair of a query

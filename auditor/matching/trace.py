@@ -11,7 +11,8 @@ from ..config import VerifyConfig
 from ..errors import AuditorError
 from ..fingerprint import shingle_hashes, tokenize, window_signatures
 from ..fingerprint.tokens import guess_languages
-from ..fingerprint.tokens import drop_partial_comment, looks_like_prose, shared_raw_tokens
+from ..fingerprint.tokens import compiled_in_use, drop_partial_comment, looks_like_prose, shared_raw_tokens
+from ..fingerprint.tokens import shared_raw_tokens_in_place
 from ..index.reader import Index
 from ..models import Match, SnippetInfo, SourceRef, TraceResult, git_blob_sha1, look_alikes_phrase
 from .boilerplate import informative_mask
@@ -180,19 +181,35 @@ def ranked_candidates(index: Index, toks, vcfg: VerifyConfig, lsh: list | None =
     scanning one window of text per candidate.
     """
     wanted = np.unique(toks.raw_hashes)
-    kept, windows, languages = [], [], []
+    kept, languages = [], []
     for cand in lsh if lsh is not None else lsh_candidates(index, toks, vcfg):
         has_files, language = index.blob_language(cand.blob)  # all rows are read for the ones kept
-        if not has_files:
-            continue
-        start, end = index.region(cand.blob, (cand.best_window,), cand.best_window, 0)
-        kept.append(cand)
-        windows.append(index.window_text(cand.blob, start, end))
-        languages.append(language)
-    shared = shared_raw_tokens(wanted, windows, languages) / max(1, len(wanted))
+        if has_files:
+            kept.append(cand)
+            languages.append(language)
+    shared = _shared_tokens(index, wanted, kept, languages) / max(1, len(wanted))
     scored = [(cand.score + float(overlap), cand) for cand, overlap in zip(kept, shared)]
     scored.sort(key=lambda t: (-t[0], t[1].blob))
     return [(cand, sorted(index.files_of(cand.blob), key=_origin_order)) for _, cand in scored[: vcfg.candidates]]
+
+
+def _shared_tokens(index: Index, wanted: np.ndarray, cands: list, languages: list) -> np.ndarray:
+    """How many of the distinct raw tokens ``wanted`` the best window of each candidate holds.
+    With the compiled lexer, windows in an ASCII stretch of their blob are lexed where they lie
+    in the index's mapped content; the others are decoded and lexed together."""
+    blobs = np.array([c.blob for c in cands], dtype=np.int64)
+    starts, ends = index.window_spans(blobs, np.array([c.best_window for c in cands], dtype=np.int64))
+    shared = np.zeros(len(cands), dtype=np.int64)
+    todo = np.arange(len(cands))
+    direct = index.ascii_windows(blobs, starts, ends) if compiled_in_use() and len(cands) else None
+    if direct is not None:
+        content, byte_starts, byte_ends, which = direct
+        shared[which] = shared_raw_tokens_in_place(wanted, content, byte_starts[which], byte_ends[which],
+                                                   [languages[k] for k in np.flatnonzero(which)])
+        todo = np.flatnonzero(~which)
+    texts = [index.window_text(int(blobs[k]), int(starts[k]), int(ends[k])) for k in todo]
+    shared[todo] = shared_raw_tokens(wanted, texts, [languages[k] for k in todo])
+    return shared
 
 
 _SIMILARITY_CHARS = 4000
