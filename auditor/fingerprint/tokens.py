@@ -272,9 +272,15 @@ def compiled_in_use() -> bool:
 def for_bulk_work() -> None:
     """Turn the compiled kernels on for work that tokenises a lot (unless AUDITOR_KERNELS=python)
     and load them now."""
-    if _MODE != "python":
+    if _MODE == "python":
+        return
+    if not _COMPILED:
+        try:
+            import numba  # noqa: F401 - a dependency; a platform without a wheel keeps the re and numpy path
+        except ImportError:
+            return
         use_compiled(True)
-        warm_up()
+    warm_up()
 
 
 def warm_up() -> None:
