@@ -180,3 +180,49 @@ def test_compiled_best_diagonal_and_signature_agreement_are_numpys():
     from auditor.matching.kernels import signature_agreement
 
     assert np.array_equal(signature_agreement(sigs, w, query, q), (sigs[w] == query[q]).mean(axis=1))
+
+
+def test_compiled_grouping_of_colliding_windows_is_numpys():
+    """The LSH candidates' grouping by blob (best containment, best window on ties, windows in
+    ascending order) with and without the compiled kernel, on collisions with many ties."""
+    from auditor.index.reader import _group_by_blob
+
+    rng = np.random.default_rng(3)
+    for n in (1, 5, 300, 4000):
+        blobs = rng.integers(0, max(1, n // 8), n).astype(np.int64)
+        wins = rng.integers(0, 50_000, n).astype(np.int64)
+        conts = rng.integers(0, 6, n) / 5.0  # few distinct values: ties everywhere
+        tokens.use_compiled(False)
+        want = _group_by_blob(blobs, wins, conts)
+        tokens.use_compiled(True)
+        got = _group_by_blob(blobs, wins, conts)
+        for a, b in zip(want, got):
+            assert np.array_equal(a, b)
+
+
+def test_compiled_band_postings_are_numpys(tmp_path):
+    """The LSH postings of query windows from a real index, with and without the kernel."""
+    from auditor import api
+    from auditor.config import IndexConfig
+    from auditor.fingerprint.minhash import band_keys
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for k, text in enumerate(REAL[:12]):
+        (src / f"f{k}.py").write_text(text, encoding="utf-8", errors="surrogateescape")
+    api.build_index([str(src)], tmp_path / "idx", workers=1, show_progress=False, scan_headers=False)
+    index = api.open_index(tmp_path / "idx", show_progress=False)
+    cfg = IndexConfig().fingerprint
+    lsh = index.config.lsh
+    found = 0
+    for text in REAL[:12] + REAL[-5:]:
+        sigs, _ = window_signatures(shingle_hashes(tokenize(text[:3000], "Python").norm_hashes, cfg.shingle), cfg,
+                                    stride=cfg.query_stride)
+        keys = band_keys(sigs, lsh.bands, lsh.rows)
+        tokens.use_compiled(False)
+        want = np.sort(np.concatenate(index._postings(keys, len(sigs)) or [np.empty(0, np.int64)]))
+        tokens.use_compiled(True)
+        got = np.sort(np.concatenate(index._postings(keys, len(sigs)) or [np.empty(0, np.int64)]))
+        assert np.array_equal(want, got)
+        found += len(got)
+    assert found > 100  # the indexed files find themselves

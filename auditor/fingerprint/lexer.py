@@ -320,19 +320,15 @@ def _next_token(cp, i, n, family, cls):
 
 
 @numba.njit(cache=True, nogil=True)
-def raw_hashes_of_segments(cp, utf8, byte_at, seg_starts, seg_ends, families, cls):
-    """(segment of each token, xxh64 of each token as written) for the texts ``cp[seg_starts[s]:
-    seg_ends[s]]``, each lexed on its own in lexical family ``families[s]``: re-ranking lexes
-    the best window of every candidate in one call. An empty ``byte_at`` means ``cp`` is
-    ASCII bytes (the index's own content, read in place), so a code point's byte offset is
-    its own offset."""
+def shared_tokens_of_segments(cp, utf8, byte_at, seg_starts, seg_ends, families, cls, wanted):
+    """For each text ``cp[seg_starts[s]:seg_ends[s]]``, lexed on its own in lexical family
+    ``families[s]``, how many of the distinct raw-token hashes ``wanted`` (sorted, unique) it
+    holds: re-ranking asks it of the best window of every candidate, in one call. An empty
+    ``byte_at`` means ``cp`` is ASCII bytes (the index's own content, read in place), so a code
+    point's byte offset is its own offset."""
     identity = len(byte_at) == 0
-    total = 0
-    for s in range(len(families)):
-        total += seg_ends[s] - seg_starts[s]
-    seg = np.empty(total, np.int64)
-    raw = np.empty(total, np.uint64)
-    t = 0
+    counts = np.zeros(len(families), np.int64)
+    seen = np.full(len(wanted), -1, np.int64)  # the last text each wanted token was counted in
     for s in range(len(families)):
         i = seg_starts[s]
         n = seg_ends[s]
@@ -343,10 +339,12 @@ def raw_hashes_of_segments(cp, utf8, byte_at, seg_starts, seg_ends, families, cl
             i = end
             if kind < 0:
                 continue
-            seg[t] = s
-            raw[t] = xxh64(utf8, j, end) if identity else xxh64(utf8, byte_at[j], byte_at[end])
-            t += 1
-    return seg[:t].copy(), raw[:t].copy()
+            h = xxh64(utf8, j, end) if identity else xxh64(utf8, byte_at[j], byte_at[end])
+            k = np.searchsorted(wanted, h)
+            if k < len(wanted) and wanted[k] == h and seen[k] != s:
+                seen[k] = s
+                counts[s] += 1
+    return counts
 
 
 @numba.njit(cache=True, nogil=True)

@@ -164,6 +164,7 @@ class Tokens:
         self.kinds, self.starts, self.ends = kinds, starts, ends
         self.raw_hashes, self.norm_hashes = raw_hashes, norm_hashes
         self._text, self._raw, self._norm, self._norm_rule = text, raw, norm, norm_rule
+        self._lines: tuple | None = None
 
     def __len__(self) -> int:
         return len(self.kinds)
@@ -200,9 +201,14 @@ class Tokens:
 
     def lines(self, text: str, offset: int = 0, first_line: int = 1) -> np.ndarray:
         """1-based line number of each token (``offset``: where ``text`` starts in its file)."""
+        if offset == 0 and first_line == 1 and self._lines is not None and self._lines[0] is text:
+            return self._lines[1]  # a snippet's lines, asked for once per candidate it is aligned with
         nl = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32) == 10
         line_starts = np.flatnonzero(nl) + 1
-        return np.searchsorted(line_starts, self.starts - offset, side="right") + first_line
+        lines = np.searchsorted(line_starts, self.starts - offset, side="right") + first_line
+        if offset == 0 and first_line == 1:
+            self._lines = (text, lines)
+        return lines
 
 
 # The same expressions with the whitespace before a token folded into the match: the regex
@@ -352,9 +358,8 @@ def shared_raw_tokens(wanted: np.ndarray, texts: list[str], languages: list[str 
 
     bounds = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum([len(t) for t in texts], out=bounds[1:])
-    seg, raw = lexer.raw_hashes_of_segments(*_code_points("".join(texts)), bounds[:-1], bounds[1:],
-                                            _family_codes(languages), lexer.char_classes())
-    return _count_shared(wanted, seg, raw, len(texts))
+    return lexer.shared_tokens_of_segments(*_code_points("".join(texts)), bounds[:-1], bounds[1:],
+                                           _family_codes(languages), lexer.char_classes(), wanted)
 
 
 def shared_raw_tokens_in_place(wanted: np.ndarray, content: np.ndarray, starts: np.ndarray, ends: np.ndarray,
@@ -365,27 +370,14 @@ def shared_raw_tokens_in_place(wanted: np.ndarray, content: np.ndarray, starts: 
 
     if not len(starts):
         return np.zeros(0, dtype=np.int64)
-    seg, raw = lexer.raw_hashes_of_segments(content, content, np.empty(0, np.int64), starts, ends,
-                                            _family_codes(languages), lexer.char_classes())
-    return _count_shared(wanted, seg, raw, len(starts))
+    return lexer.shared_tokens_of_segments(content, content, np.empty(0, np.int64), starts, ends,
+                                           _family_codes(languages), lexer.char_classes(), wanted)
 
 
 def _family_codes(languages) -> np.ndarray:
     from .lexer import FAMILY_CODE
 
     return np.array([FAMILY_CODE[family_of(lang)] for lang in languages], dtype=np.int64)
-
-
-def _count_shared(wanted: np.ndarray, seg: np.ndarray, raw: np.ndarray, n: int) -> np.ndarray:
-    """How many distinct hashes of ``wanted`` each segment's tokens (``seg``, ``raw``) hold."""
-    if not len(wanted):
-        return np.zeros(n, dtype=np.int64)
-    where = np.searchsorted(wanted, raw)
-    hit = where < len(wanted)
-    hit[hit] = wanted[where[hit]] == raw[hit]
-    # distinct (text, wanted token) pairs, counted per text
-    pairs = np.unique(seg[hit] * len(wanted) + where[hit])
-    return np.bincount(pairs // len(wanted), minlength=n)
 
 
 @functools.lru_cache(maxsize=None)

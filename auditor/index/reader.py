@@ -277,22 +277,16 @@ class Index:
             return []
         blobs = np.asarray(self.windows[window_ids[keep], 0], dtype=np.int64)
         wins, conts = window_ids[keep], containment[keep]
-        # group by blob; within a blob the best (containment, window) first
-        order = np.lexsort((-wins, -conts, blobs))
-        blobs, wins, conts = blobs[order], wins[order], conts[order]
-        first = np.flatnonzero(np.r_[True, blobs[1:] != blobs[:-1]])
-        last = np.r_[first[1:], len(blobs)]
-        best = conts[first]
+        # by blob: its best (containment, then window) and all its windows in ascending order
+        group_blob, best, best_win, first, last, ascending = _group_by_blob(blobs, wins, conts)
         # Far weaker than the best candidate means shared idioms, not a copy: skip them.
         floor = max(min_containment, relative_floor * float(best.max()))
         chosen = np.flatnonzero(best >= floor)
-        chosen = chosen[np.lexsort((blobs[first[chosen]], -best[chosen]))][:limit]
-        # each blob's windows in ascending order: sorted by (blob, window), the blobs' groups
-        # keep the places they have in ``blobs``
-        ascending = wins[np.lexsort((wins, blobs))].tolist()
+        chosen = chosen[np.lexsort((group_blob[chosen], -best[chosen]))][:limit]
+        ascending = ascending.tolist()
         return [Candidate(b, round(s, 4), w, tuple(ascending[f:e]))
-                for b, s, w, f, e in zip(blobs[first[chosen]].tolist(), best[chosen].tolist(),
-                                         wins[first[chosen]].tolist(), first[chosen].tolist(), last[chosen].tolist())]
+                for b, s, w, f, e in zip(group_blob[chosen].tolist(), best[chosen].tolist(),
+                                         best_win[chosen].tolist(), first[chosen].tolist(), last[chosen].tolist())]
 
     def colliding_windows(self, signatures: np.ndarray, max_pairs: int = MAX_PAIRS):
         """(index window ids, query window ids, estimated Jaccard) of every pair of a query
@@ -326,6 +320,11 @@ class Index:
     def _postings(self, qkeys: np.ndarray, n_queries: int) -> list[np.ndarray]:
         """``window id * n_queries + query window`` of every indexed window sharing a query
         window's band key, all bands together (keys with more than MAX_POSTINGS windows skipped)."""
+        if compiled_in_use() and isinstance(self.band_keys, np.ndarray) and isinstance(self.band_windows, np.ndarray):
+            from ..matching.kernels import band_postings
+
+            found = band_postings(self.band_keys, self.band_windows, np.ascontiguousarray(qkeys), MAX_POSTINGS)
+            return [found] if len(found) else []
         bands = len(qkeys)
         lo = np.empty(qkeys.shape, dtype=np.int64)
         hi = np.empty(qkeys.shape, dtype=np.int64)
@@ -367,6 +366,24 @@ class Index:
         start = 0 if first_of_blob else int(self.windows[lo_bound, 1])
         end = -1 if last_of_blob else int(self.windows[hi_bound, 2])
         return start, end
+
+
+def _group_by_blob(blobs: np.ndarray, wins: np.ndarray, conts: np.ndarray):
+    """(blob, best containment, best window, group start, group end) per blob, ascending, and
+    the window ids sorted by (blob, window): see :func:`auditor.matching.kernels.group_by_blob`,
+    which does the same in one sort when the compiled kernels are in use."""
+    wins = wins.astype(np.int64, copy=False)
+    if compiled_in_use():
+        from ..matching.kernels import group_by_blob
+
+        return group_by_blob(blobs, wins, conts)
+    order = np.lexsort((-wins, -conts, blobs))  # within a blob the best (containment, window) first
+    sorted_blobs = blobs[order]
+    first = np.flatnonzero(np.r_[True, sorted_blobs[1:] != sorted_blobs[:-1]])
+    last = np.r_[first[1:], len(sorted_blobs)]
+    # the blobs' groups keep their places when sorted by (blob, window)
+    ascending = wins[np.lexsort((wins, blobs))]
+    return sorted_blobs[first], conts[order][first], wins[order][first], first, last, ascending
 
 
 def _manifest_id(path: Path) -> str | None:

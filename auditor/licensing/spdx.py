@@ -192,10 +192,12 @@ def category_of(expression: str | None) -> str:
     return _category_and_obligations(expression)[0]
 
 
+@lru_cache(maxsize=4096)
 def expression_tree(expression: str | None):
     """``expression`` as nested tuples, to walk without license-expression's classes:
-    ``("AND" | "OR", [children])`` or ``("license", key, exception key or None)``; None when
-    it does not parse."""
+    ``("AND" | "OR", (children))`` or ``("license", key, exception key or None)``; None when
+    it does not parse. Remembered per expression: every match of every trace asks for its
+    source's licence tree, and an index holds few distinct expressions."""
     from license_expression import LicenseSymbol, LicenseWithExceptionSymbol
 
     parsed = _parse(expression, strict=False) if expression else None
@@ -208,7 +210,7 @@ def expression_tree(expression: str | None):
             return ("license", node.license_symbol.key, node.exception_symbol.key)
         if isinstance(node, LicenseSymbol):
             return ("license", node.key, None)
-        return ("OR" if isinstance(node, licensing.OR) else "AND", [walk(arg) for arg in node.args])
+        return ("OR" if isinstance(node, licensing.OR) else "AND", tuple(walk(arg) for arg in node.args))
 
     return walk(parsed)
 

@@ -71,3 +71,66 @@ def best_diagonal(left, right, k, powers, cap):
                 best, best_votes = votes[run_start], i - run_start
             run_start = i
     return True, best
+
+
+@numba.njit(cache=True, nogil=True)
+def group_by_blob(blobs, wins, conts):
+    """The colliding windows grouped by blob, as :meth:`auditor.index.reader.Index.candidates`
+    groups them with numpy: (blob, best containment, best window, group start, group end) per
+    blob in ascending blob order, and every window id sorted by (blob, window). A blob's best
+    window has the highest containment, the highest window id among equals (the numpy version's
+    three-key lexsort, done here with one sort by blob and a pass)."""
+    n = len(blobs)
+    order = np.argsort(blobs, kind="mergesort")
+    ascending = wins[order]
+    group_blob = np.empty(n, np.int64)
+    best = np.empty(n, np.float64)
+    best_win = np.empty(n, np.int64)
+    start = np.empty(n, np.int64)
+    end = np.empty(n, np.int64)
+    g = -1
+    for i in range(n):
+        k = order[i]
+        if g < 0 or blobs[k] != group_blob[g]:
+            g += 1
+            group_blob[g], best[g], best_win[g], start[g] = blobs[k], conts[k], wins[k], i
+        elif conts[k] > best[g] or (conts[k] == best[g] and wins[k] > best_win[g]):
+            best[g], best_win[g] = conts[k], wins[k]
+        end[g] = i + 1
+    g += 1
+    for k in range(g):
+        ascending[start[k]:end[k]] = np.sort(ascending[start[k]:end[k]])
+    return group_blob[:g], best[:g], best_win[:g], start[:g], end[:g], ascending
+
+
+@numba.njit(cache=True, nogil=True)
+def band_postings(band_keys, band_windows, query_keys, max_postings):
+    """``window id * n_queries + query window`` of every indexed window that shares a band key
+    with a query window, skipping keys held by more than ``max_postings`` windows:
+    :meth:`auditor.index.reader.Index._postings` with one binary search per key (the run of
+    equal keys is walked instead of searched for its end)."""
+    bands, n_queries = query_keys.shape
+    n = band_keys.shape[1]
+    first = np.zeros((bands, n_queries), np.int64)
+    count = np.zeros((bands, n_queries), np.int64)
+    total = 0
+    for b in range(bands):
+        keys = band_keys[b]
+        for q in range(n_queries):
+            key = query_keys[b, q]
+            i = np.searchsorted(keys, key)
+            j = i
+            while j < n and keys[j] == key and j - i <= max_postings:
+                j += 1
+            if 0 < j - i <= max_postings:
+                first[b, q] = i
+                count[b, q] = j - i
+                total += j - i
+    out = np.empty(total, np.int64)
+    t = 0
+    for b in range(bands):
+        for q in range(n_queries):
+            for p in range(first[b, q], first[b, q] + count[b, q]):
+                out[t] = np.int64(band_windows[b, p]) * n_queries + q
+                t += 1
+    return out

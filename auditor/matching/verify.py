@@ -44,14 +44,36 @@ class Block(NamedTuple):
 
 def _ids(left, right) -> tuple[np.ndarray, np.ndarray]:
     """Small integer ids (int64 arrays) for two token sequences, equal where the tokens are:
-    token strings, or their 64-bit hashes (``Tokens.raw_hashes``), numbered in C by one sort."""
+    token strings, or their 64-bit hashes (``Tokens.raw_hashes``).
+
+    Hashes are numbered by the snippet's (``left``) own sorted vocabulary, computed once per
+    snippet; every source token the snippet lacks gets one id past it. Only equality between
+    the two sides matters to the alignment (the LCS, the k-gram vote and the run extension all
+    compare a snippet token with a source token), so the blocks are those of a numbering of
+    every distinct token, for a binary search into a few hundred values per source token."""
     if isinstance(left, np.ndarray):
-        _, ids = np.unique(np.concatenate([left, right]), return_inverse=True)
-        ids = ids.ravel().astype(np.int64, copy=False)
-        return ids[:len(left)], ids[len(left):]
+        vocab, a = _snippet_vocabulary(left)
+        at = np.searchsorted(vocab, right)
+        known = vocab[np.minimum(at, len(vocab) - 1)] == right if len(vocab) else np.zeros(len(right), bool)
+        return a, np.where(known, at, len(vocab)).astype(np.int64)
     vocab: dict[str, int] = {}
     return (np.array([vocab.setdefault(t, len(vocab)) for t in left], dtype=np.int64),
             np.array([vocab.setdefault(t, len(vocab)) for t in right], dtype=np.int64))
+
+
+_VOCABULARIES: dict[int, tuple] = {}  # id(snippet hash array) -> (the array, vocabulary, ids)
+
+
+def _snippet_vocabulary(left: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted distinct hashes, the id of each token) of a snippet's hashes, remembered while the
+    same array is aligned against candidate after candidate."""
+    known = _VOCABULARIES.get(id(left))
+    if known is None or known[0] is not left:
+        if len(_VOCABULARIES) >= 8:
+            _VOCABULARIES.clear()
+        vocab = np.unique(left)
+        known = _VOCABULARIES[id(left)] = (left, vocab, np.searchsorted(vocab, left).astype(np.int64))
+    return known[1], known[2]
 
 
 def matching_blocks(left: list[int], right: list[int]) -> list[Block]:
