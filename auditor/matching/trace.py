@@ -1,6 +1,7 @@
 """Trace one snippet: fingerprint -> LSH candidates -> verify -> ranked, de-duplicated matches."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 import hashlib
 import json
 
@@ -190,7 +191,26 @@ def ranked_candidates(index: Index, toks, vcfg: VerifyConfig, lsh: list | None =
     shared = _shared_tokens(index, wanted, kept, languages) / max(1, len(wanted))
     scored = [(cand.score + float(overlap), cand) for cand, overlap in zip(kept, shared)]
     scored.sort(key=lambda t: (-t[0], t[1].blob))
-    return [(cand, sorted(index.files_of(cand.blob), key=_origin_order)) for _, cand in scored[: vcfg.candidates]]
+    return [(cand, _Files(index, cand.blob)) for _, cand in scored[: vcfg.candidates]]
+
+
+class _Files(Sequence):
+    """A candidate's file rows, originals first (``_origin_order``), read when first asked for:
+    verification often stops before the last candidates, whose rows are then never parsed."""
+
+    def __init__(self, index: Index, blob: int):
+        self._index, self._blob, self._rows = index, blob, None
+
+    def _read(self) -> list[dict]:
+        if self._rows is None:
+            self._rows = sorted(self._index.files_of(self._blob), key=_origin_order)
+        return self._rows
+
+    def __getitem__(self, i):
+        return self._read()[i]
+
+    def __len__(self) -> int:
+        return len(self._read())
 
 
 def _shared_tokens(index: Index, wanted: np.ndarray, cands: list, languages: list) -> np.ndarray:
