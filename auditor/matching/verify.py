@@ -76,16 +76,19 @@ def _snippet_vocabulary(left: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return known[1], known[2]
 
 
-def matching_blocks(left: list[int], right: list[int]) -> list[Block]:
-    """Runs of equal tokens in a longest common subsequence of the two token id lists.
+def matching_blocks(left: list[int], right: list[int], min_size: int = 1) -> list[Block]:
+    """Runs of at least ``min_size`` equal tokens in a longest common subsequence of the two
+    token id lists.
 
     rapidfuzz computes the LCS bit-parallel in C++; difflib's SequenceMatcher gave the
-    same blocks on real copies but was 50-100x slower on 2,000-token regions.
+    same blocks on real copies but was 50-100x slower on 2,000-token regions. Over a wide
+    region most runs are a token or two of chance matches: they are dropped as plain tuples
+    before any Block is made.
     """
     from rapidfuzz.distance import Indel
 
-    return [Block(op.src_start, op.dest_start, op.src_end - op.src_start)
-            for op in Indel.opcodes(left, right) if op.tag == "equal"]
+    return [Block(i1, j1, i2 - i1) for tag, i1, i2, j1, _ in Indel.opcodes(left, right).as_list()
+            if tag == "equal" and i2 - i1 >= min_size]
 
 
 _PRIME = np.uint64(1_000_003)
@@ -163,7 +166,7 @@ def _anchored_blocks(left: list[str], right: list[str], n: int, cfg: VerifyConfi
     diagonal = best_diagonal(a_ids, b_ids, min_block)
     if diagonal is None:
         # no shared k-gram: anchor on the longest run of an LCS over the whole region
-        blocks = [bl for bl in matching_blocks(a, b) if bl.size >= min_block]
+        blocks = matching_blocks(a, b, min_block)
         if not blocks:
             return []
         anchor = max(blocks, key=lambda bl: bl.size)
@@ -171,7 +174,7 @@ def _anchored_blocks(left: list[str], right: list[str], n: int, cfg: VerifyConfi
     # align again within the stretch of source the snippet could cover from that anchor
     lo = max(0, diagonal - slack)
     hi = min(len(b), diagonal + n + slack)
-    blocks = [Block(bl.a, bl.b + lo, bl.size) for bl in matching_blocks(a, b[lo:hi]) if bl.size >= min_block]
+    blocks = [Block(bl.a, bl.b + lo, bl.size) for bl in matching_blocks(a, b[lo:hi], min_block)]
     if not blocks:
         return blocks
     # An LCS is not unique: ``I : I . I [ I`` may be matched to the look-alike line above
@@ -179,10 +182,8 @@ def _anchored_blocks(left: list[str], right: list[str], n: int, cfg: VerifyConfi
     # Extend the longest run along its own diagonal, then align what flanks it.
     anchor = _extend(max(blocks, key=lambda bl: bl.size), a, b, lo, hi, same_raw)
     end_a, end_b = anchor.a + anchor.size, anchor.b + anchor.size
-    before = [Block(bl.a, bl.b + lo, bl.size) for bl in matching_blocks(a[:anchor.a], b[lo:anchor.b])
-              if bl.size >= min_block]
-    after = [Block(bl.a + end_a, bl.b + end_b, bl.size) for bl in matching_blocks(a[end_a:], b[end_b:hi])
-             if bl.size >= min_block]
+    before = [Block(bl.a, bl.b + lo, bl.size) for bl in matching_blocks(a[:anchor.a], b[lo:anchor.b], min_block)]
+    after = [Block(bl.a + end_a, bl.b + end_b, bl.size) for bl in matching_blocks(a[end_a:], b[end_b:hi], min_block)]
     return _main_chain(before + [anchor] + after, max(32, n // 8))
 
 
@@ -244,6 +245,10 @@ def same_token(snippet: Tokens, src: Tokens, i: int, j: int) -> bool:
     return (i == 0 and theirs.endswith(mine)) or (i == len(snippet) - 1 and theirs.startswith(mine))
 
 
+# by token kind (KEYWORD, IDENT, STRING, NUMBER, PUNCT): whether it is a name or literal
+_NAMED_KIND = np.array([k in (IDENT, STRING, NUMBER) for k in range(5)])
+
+
 def _block_stats(snippet: Tokens, src: Tokens, blocks: list[Block], informative: np.ndarray):
     """(fit: how much of the snippet aligns, identical tokens counting double; score: the
     fit with the source's extra tokens inside the span counted against it; per-token
@@ -256,7 +261,7 @@ def _block_stats(snippet: Tokens, src: Tokens, blocks: list[Block], informative:
     for k in {0, len(s_idx) - 1}:  # a first or last token cut mid-word (same_token)
         if not same[k]:
             same[k] = same_token(snippet, src, int(s_idx[k]), int(t_idx[k]))
-    named = np.isin(snippet.kinds[s_idx], (IDENT, STRING, NUMBER))
+    named = _NAMED_KIND[snippet.kinds[s_idx]]
     aligned = len(s_idx)
     identity = float(same[named].mean()) if named.any() else 1.0
     # Tokens the source has inside the aligned span but the snippet lacks count against the
