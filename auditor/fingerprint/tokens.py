@@ -164,7 +164,6 @@ class Tokens:
         self.kinds, self.starts, self.ends = kinds, starts, ends
         self.raw_hashes, self.norm_hashes = raw_hashes, norm_hashes
         self._text, self._raw, self._norm, self._norm_rule = text, raw, norm, norm_rule
-        self._lines: tuple | None = None
 
     def __len__(self) -> int:
         return len(self.kinds)
@@ -201,14 +200,9 @@ class Tokens:
 
     def lines(self, text: str, offset: int = 0, first_line: int = 1) -> np.ndarray:
         """1-based line number of each token (``offset``: where ``text`` starts in its file)."""
-        if offset == 0 and first_line == 1 and self._lines is not None and self._lines[0] is text:
-            return self._lines[1]  # a snippet's lines, asked for once per candidate it is aligned with
         nl = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32) == 10
         line_starts = np.flatnonzero(nl) + 1
-        lines = np.searchsorted(line_starts, self.starts - offset, side="right") + first_line
-        if offset == 0 and first_line == 1:
-            self._lines = (text, lines)
-        return lines
+        return np.searchsorted(line_starts, self.starts - offset, side="right") + first_line
 
 
 # The same expressions with the whitespace before a token folded into the match: the regex

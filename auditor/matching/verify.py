@@ -281,7 +281,8 @@ def align(snippet: Tokens, snippet_text: str, source_text: str, region: tuple[in
     r0, r1 = region
     if r1 < 0 or r1 - r0 > MAX_REGION_CHARS:
         r1 = min(len(source_text), r0 + MAX_REGION_CHARS)
-    src = tokenize(source_text[r0:r1], language, normalize_identifiers=normalize_identifiers,
+    region_text = source_text[r0:r1]
+    src = tokenize(region_text, language, normalize_identifiers=normalize_identifiers,
                    normalize_literals=normalize_literals)
     n = len(snippet)
     if n == 0 or len(src) == 0:
@@ -319,16 +320,23 @@ def align(snippet: Tokens, snippet_text: str, source_text: str, region: tuple[in
         if VERDICTS.index(part) < VERDICTS.index(verdict):
             verdict, why = part, f"judged on the copied part ({span} of the snippet's {n} tokens): {part_why}"
 
-    snippet_line = snippet.lines(snippet_text)
-    source_line = src.lines(source_text[r0:r1], first_line=source_text.count("\n", 0, r0) + 1)
+    # line numbers of the blocks' first and last tokens only (Tokens.lines numbers every token)
+    source_first_line = source_text.count("\n", 0, r0) + 1
+
+    def snippet_line(i: int) -> int:
+        return snippet_text.count("\n", 0, int(snippet.starts[i])) + 1
+
+    def source_line(j: int) -> int:
+        return region_text.count("\n", 0, int(src.starts[j])) + source_first_line
+
     out_blocks = []
     pos = 0
     for b in blocks:
         exact = bool(same[pos: pos + b.size].all())
         pos += b.size
         out_blocks.append(AlignedBlock(
-            snippet_lines=(int(snippet_line[b.a]), int(snippet_line[b.a + b.size - 1])),
-            source_lines=(int(source_line[b.b]), int(source_line[b.b + b.size - 1])),
+            snippet_lines=(snippet_line(b.a), snippet_line(b.a + b.size - 1)),
+            source_lines=(source_line(b.b), source_line(b.b + b.size - 1)),
             tokens=b.size, exact=exact))
     first, last = blocks[0], blocks[-1]
     return Alignment(
