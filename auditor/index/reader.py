@@ -88,6 +88,7 @@ class Index:
         self._content = self._content.view(np.ndarray)
         self._band_windows_flat = self.band_windows.reshape(-1)
         self._languages: dict[int, tuple[bool, str | None]] = {}
+        self._rows: dict[int, dict] = {}  # file id -> its parsed row
         self._ascii_prefix: dict[int, int] = {}  # blob -> how many of its first bytes are ASCII
         self._files_fh = open(self.path / "files.jsonl", "rb")
         self._texts_fh = open(self.path / "texts.jsonl", "rb")
@@ -196,7 +197,7 @@ class Index:
         if unknown:
             lengths = ascii_prefix_lengths(self._content, self.content_offsets, np.array(unknown, dtype=np.int64))
             self._ascii_prefix.update(zip(unknown, lengths.tolist()))
-            if len(self._ascii_prefix) > 1_000_000:
+            if len(self._ascii_prefix) > 100_000:
                 self._ascii_prefix.clear()
         prefix = np.array([self._ascii_prefix.get(b, -1) for b in blobs.tolist()], dtype=np.int64)
         a = self.content_offsets[blobs].astype(np.int64)
@@ -230,11 +231,21 @@ class Index:
         if known is None:
             first = self.first_file_of(blob)
             known = self._languages[blob] = (first is not None, first.get("language") if first else None)
-            if len(self._languages) > 1_000_000:
+            if len(self._languages) > 100_000:
                 self._languages.clear()
         return known
 
     def file_row(self, file_id: int) -> dict:
+        """A file's row (repo, path, licence, ...). Rows are remembered once read (a copy is
+        handed out): the same popular files are candidates of query after query."""
+        row = self._rows.get(file_id)
+        if row is None:
+            if len(self._rows) >= 10_000:
+                self._rows.clear()
+            row = self._rows[file_id] = self._read_file_row(file_id)
+        return dict(row)
+
+    def _read_file_row(self, file_id: int) -> dict:
         a, b = int(self.files_offsets[file_id]), int(self.files_offsets[file_id + 1])
         self._files_fh.seek(a)
         try:

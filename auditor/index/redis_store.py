@@ -238,6 +238,7 @@ class RedisIndex(Index):
         self._description = None
         self._blob_lookup = None
         self._languages = {}
+        self._rows = {}
 
     def close(self) -> None:
         self.client.close()
@@ -255,7 +256,7 @@ class RedisIndex(Index):
     def ascii_windows(self, blobs, starts, ends):
         return None  # the content is in Redis: windows are fetched and decoded one by one
 
-    def file_row(self, file_id: int) -> dict:
+    def _read_file_row(self, file_id: int) -> dict:
         a, b = (int(x) for x in self.files_offsets[file_id:file_id + 2])
         return json.loads(self._files.read(a, b))
 

@@ -81,7 +81,7 @@ def group_by_blob(blobs, wins, conts):
     window has the highest containment, the highest window id among equals (the numpy version's
     three-key lexsort, done here with one sort by blob and a pass)."""
     n = len(blobs)
-    order = np.argsort(blobs, kind="mergesort")
+    order = np.argsort(blobs)  # the order within a blob does not matter: its windows are sorted below
     ascending = wins[order]
     group_blob = np.empty(n, np.int64)
     best = np.empty(n, np.float64)
