@@ -243,7 +243,7 @@ def test_window_spans_and_in_place_windows_agree_with_region_and_decoding(tmp_pa
     of the decoded windows."""
     from auditor import api
     from auditor.fingerprint import tokens
-    from auditor.fingerprint.tokens import shared_raw_tokens, shared_raw_tokens_in_place
+    from auditor.fingerprint.overlap import shared_raw_tokens, shared_raw_tokens_in_place
 
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "plain.py").write_text("def f(x):\n    return x + 1\n" * 60)

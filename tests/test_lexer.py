@@ -135,7 +135,7 @@ def test_signatures_are_the_same_with_and_without_the_kernels():
 def test_shared_raw_tokens_counts_distinct_tokens_as_written(compiled):
     """Re-ranking's count, with and without the compiled lexer: the distinct tokens of the
     snippet that each window holds as written, each window lexed in its own family."""
-    from auditor.fingerprint.tokens import shared_raw_tokens
+    from auditor.fingerprint.overlap import shared_raw_tokens
 
     snippet = tokenize(REAL[0][:3000], "Python")
     wanted = np.unique(snippet.raw_hashes)

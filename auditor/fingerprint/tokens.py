@@ -306,7 +306,7 @@ def tokenize(text: str, language: str | None = None, *, normalize_identifiers: b
 
     family = family_of(language)
     kinds, starts, ends, raw, norm, fix = lexer.lex(
-        *_code_points(text), lexer.FAMILY_CODE[family], lexer.char_classes(), _keyword_hashes(family), family in _CASELESS,
+        *code_points(text), lexer.FAMILY_CODE[family], lexer.char_classes(), _keyword_hashes(family), family in _CASELESS,
         normalize_identifiers, normalize_literals, _NORM_HASHES)
     rewritten: dict[int, str] = {}
     for t in np.flatnonzero(fix).tolist():
@@ -323,7 +323,7 @@ def tokenize(text: str, language: str | None = None, *, normalize_identifiers: b
         family in _CASELESS, "I" if normalize_identifiers else None, normalize_literals, rewritten))
 
 
-def _code_points(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def code_points(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """What the compiled lexer reads: the code points, the UTF-8 bytes (surrogates passed
     through, as :func:`~auditor.fingerprint.minhash.token_hash` encodes them) and the byte
     offset of each code point (one more at the end)."""
@@ -335,43 +335,6 @@ def _code_points(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     byte_at = np.zeros(len(cp) + 1, dtype=np.int64)
     np.cumsum(width, out=byte_at[1:])
     return cp, utf8, byte_at
-
-
-def shared_raw_tokens(wanted: np.ndarray, texts: list[str], languages: list[str | None]) -> np.ndarray:
-    """For each text, how many of the distinct raw-token hashes ``wanted`` (sorted, unique) it
-    holds: ``len(set(wanted) & set(tokenize(text, language).raw_hashes))``. Re-ranking asks this
-    of the best window of every LSH candidate; the compiled lexer answers for all of them in
-    one call."""
-    if not texts:
-        return np.zeros(0, dtype=np.int64)
-    if not _COMPILED:
-        want = set(wanted.tolist())
-        return np.array([len(want.intersection([token_hash(t) for t in raw_token_set(text, language)]))
-                         for text, language in zip(texts, languages)], dtype=np.int64)
-    from . import lexer
-
-    bounds = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum([len(t) for t in texts], out=bounds[1:])
-    return lexer.shared_tokens_of_segments(*_code_points("".join(texts)), bounds[:-1], bounds[1:],
-                                           _family_codes(languages), lexer.char_classes(), wanted)
-
-
-def shared_raw_tokens_in_place(wanted: np.ndarray, content: np.ndarray, starts: np.ndarray, ends: np.ndarray,
-                               languages: list[str | None]) -> np.ndarray:
-    """:func:`shared_raw_tokens` of the texts ``content[starts[i]:ends[i]]``, ASCII bytes read
-    where they lie (the index's mapped content), with the compiled lexer."""
-    from . import lexer
-
-    if not len(starts):
-        return np.zeros(0, dtype=np.int64)
-    return lexer.shared_tokens_of_segments(content, content, np.empty(0, np.int64), starts, ends,
-                                           _family_codes(languages), lexer.char_classes(), wanted)
-
-
-def _family_codes(languages) -> np.ndarray:
-    from .lexer import FAMILY_CODE
-
-    return np.array([FAMILY_CODE[family_of(lang)] for lang in languages], dtype=np.int64)
 
 
 @functools.lru_cache(maxsize=None)

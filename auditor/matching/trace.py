@@ -12,8 +12,8 @@ from ..config import VerifyConfig
 from ..errors import AuditorError
 from ..fingerprint import shingle_hashes, tokenize, window_signatures
 from ..fingerprint.tokens import guess_languages
-from ..fingerprint.tokens import compiled_in_use, drop_partial_comment, looks_like_prose, shared_raw_tokens
-from ..fingerprint.tokens import shared_raw_tokens_in_place
+from ..fingerprint.overlap import shared_raw_tokens, shared_raw_tokens_in_place
+from ..fingerprint.tokens import compiled_in_use, drop_partial_comment, looks_like_prose
 from ..index.reader import Index
 from ..models import Match, SnippetInfo, SourceRef, TraceResult, git_blob_sha1, look_alikes_phrase
 from .boilerplate import informative_mask
