@@ -239,7 +239,7 @@ class AuditStep:
     def run(self, rank: int, world_size: int) -> int:
         import pyarrow.parquet as pq
 
-        from .fingerprint.tokens import for_bulk_work
+        from .fingerprint.mode import for_bulk_work
         from .index.reader import open_index_at
         from .matching.trace import trace
         from .report.json_report import trace_dict

@@ -108,7 +108,7 @@ def membership(root: str | os.PathLike, index, *, min_share: float = MIN_SHARE, 
         raise AuditorError(f"{root} is not a directory: give the root of your source tree")
     if not 0.0 < min_share <= 1.0:
         raise AuditorError(f"--min-share must be within (0, 1], got {min_share}")
-    from .fingerprint.tokens import for_bulk_work
+    from .fingerprint.mode import for_bulk_work
 
     for_bulk_work()
     stats = ReadStats()

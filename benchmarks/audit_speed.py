@@ -36,17 +36,14 @@ def main(argv=None) -> int:
     ap.add_argument("--pieces", type=int, default=1000)
     ap.add_argument("-j", "--workers", type=int, default=2)
     ap.add_argument("--json", type=Path, default=HERE / "results" / "audit_speed.json")
-    from query_footprint import kernel_options, pieces, set_kernels
+    from query_footprint import parse_with_kernels, pieces
 
-    kernel_options(ap)
-    args = ap.parse_args(argv)
+    args = parse_with_kernels(ap, argv)
 
     from auditor import api
     from auditor.atomic import atomic_file
     from auditor.index.reader import Index
     from auditor.matching.trace import trace
-
-    set_kernels(args.kernels)
 
     path = args.index or api.ensure_env_index(show_progress=True)
     index = Index(path)

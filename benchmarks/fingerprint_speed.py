@@ -176,13 +176,13 @@ def main(argv=None) -> int:
     print(f"corpus: {len(files):,} files, {mb:.1f} MB ({config.fingerprint.tag})", file=sys.stderr)
     checked = check_identical(files, config)
     print(f"bit-identical to datasketch on {checked} sampled windows", file=sys.stderr)
-    from auditor.fingerprint import tokens
+    from auditor.fingerprint import mode
 
-    tokens.use_compiled(False)
+    mode.use_compiled(False)
     time_auditor(files[:50], config)  # warm the token-hash cache and numpy, as a build would be
     python_only = time_auditor(files, config)
-    tokens.use_compiled(True)
-    tokens.warm_up()  # numba loads (or, the first time on a machine, compiles) its kernels
+    mode.use_compiled(True)
+    mode.warm_up()  # numba loads (or, the first time on a machine, compiles) its kernels
     time_auditor(files[:50], config)
     ours = time_auditor(files, config)
     theirs = time_datasketch(files, config)

@@ -37,18 +37,18 @@ def status() -> dict:
     return out
 
 
-def kernel_options(ap: argparse.ArgumentParser) -> None:
+def parse_with_kernels(ap: argparse.ArgumentParser, argv) -> argparse.Namespace:
+    """``ap``'s arguments with ``--kernels`` added; warm traces in this process then use the
+    compiled kernels or not, as it says (both give the same results)."""
     ap.add_argument("--kernels", choices=("compiled", "python"), default="compiled",
                     help="warm traces with the compiled lexer and MinHash (as audits and builds run them; "
                          "the default) or with re and numpy (as a one-off trace-snippet runs)")
+    args = ap.parse_args(argv)
+    from auditor.fingerprint import mode
 
-
-def set_kernels(kind: str) -> None:
-    """Warm traces in this process use the compiled kernels or not (both give the same results)."""
-    from auditor.fingerprint import tokens
-
-    tokens.use_compiled(kind == "compiled")
-    tokens.warm_up()
+    mode.use_compiled(args.kernels == "compiled")
+    mode.warm_up()
+    return args
 
 
 _COMMENT_STARTS = ("#", "//", "/*", "*")
@@ -95,15 +95,12 @@ def main(argv=None) -> int:
     ap.add_argument("--index", type=Path, default=None, help="another index (default: the env index)")
     ap.add_argument("--json", type=Path, default=HERE / "results" / "query_footprint.json")
     ap.add_argument("--save-pieces", type=Path, default=None, help="write the pieces as JSONL (id, kind, text)")
-    kernel_options(ap)
-    args = ap.parse_args(argv)
+    args = parse_with_kernels(ap, argv)
 
     from auditor import api
     from auditor.atomic import atomic_file
     from auditor.index.reader import Index
     from auditor.matching.trace import trace
-
-    set_kernels(args.kernels)
 
     path = args.index or api.ensure_env_index(show_progress=True)
     before = status()

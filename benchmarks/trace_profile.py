@@ -65,17 +65,14 @@ def main(argv=None) -> int:
                     help="only the pieces of this kind")
     ap.add_argument("--cprofile", type=int, default=0, metavar="N",
                     help="also run under cProfile and print the N functions with the most own time")
-    from query_footprint import kernel_options, pieces, set_kernels
+    from query_footprint import parse_with_kernels, pieces
 
-    kernel_options(ap)
-    args = ap.parse_args(argv)
+    args = parse_with_kernels(ap, argv)
 
     from auditor import api
     from auditor.index.reader import Index
     import auditor.matching.trace as trace_mod
     import auditor.matching.verify as verify_mod
-
-    set_kernels(args.kernels)
 
     path = args.index or api.ensure_env_index(show_progress=True)
     index = Index(path)

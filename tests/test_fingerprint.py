@@ -242,7 +242,7 @@ def test_window_spans_and_in_place_windows_agree_with_region_and_decoding(tmp_pa
     mapped content: spans must be ``region(blob, (w,), w, 0)``'s, and the in-place counts those
     of the decoded windows."""
     from auditor import api
-    from auditor.fingerprint import tokens
+    from auditor.fingerprint import mode, tokens
     from auditor.fingerprint.overlap import shared_raw_tokens, shared_raw_tokens_in_place
 
     (tmp_path / "src").mkdir()
@@ -256,8 +256,8 @@ def test_window_spans_and_in_place_windows_agree_with_region_and_decoding(tmp_pa
     starts, ends = index.window_spans(blobs, windows)
     assert [(int(a), int(b)) for a, b in zip(starts, ends)] == [index.region(int(b), (int(w),), int(w), 0)
                                                                 for b, w in zip(blobs, windows)]
-    before = tokens.compiled_in_use()
-    tokens.use_compiled(True)
+    before = mode.compiled_in_use()
+    mode.use_compiled(True)
     try:
         content, byte_starts, byte_ends, which = index.ascii_windows(blobs, starts, ends)
         assert which.any() and not which.all()  # the C file's windows and late.py's last ones are not ASCII
@@ -271,4 +271,4 @@ def test_window_spans_and_in_place_windows_agree_with_region_and_decoding(tmp_pa
         for k in np.flatnonzero(which):
             assert content[byte_starts[k]:byte_ends[k]].tobytes().decode("ascii") == texts[k]
     finally:
-        tokens.use_compiled(before)
+        mode.use_compiled(before)

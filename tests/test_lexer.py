@@ -15,7 +15,7 @@ import pytest
 import xxhash
 
 from auditor.config import FingerprintConfig
-from auditor.fingerprint import tokens
+from auditor.fingerprint import mode
 from auditor.fingerprint.lexer import block_minhash, xxh64
 from auditor.fingerprint.minhash import permutations, permuted, shingle_hashes, window_signatures
 from auditor.fingerprint.tokens import tokenize, tokenize_reference
@@ -28,10 +28,10 @@ FLAGS = [(True, False), (True, True), (False, False), (False, True)]
 @pytest.fixture(autouse=True)
 def compiled_kernels():
     """This module tests the compiled kernels, whatever AUDITOR_KERNELS or an earlier test set."""
-    before = tokens.compiled_in_use()
-    tokens.use_compiled(True)
+    before = mode.compiled_in_use()
+    mode.use_compiled(True)
     yield
-    tokens.use_compiled(before)
+    mode.use_compiled(before)
 
 
 def _same(text: str, language, ident: bool, literal: bool) -> None:
@@ -123,9 +123,9 @@ def test_block_minhash_is_numpys(stride):
 def test_signatures_are_the_same_with_and_without_the_kernels():
     cfg = FingerprintConfig()
     hashes = [shingle_hashes(tokenize(text, "Python").norm_hashes, cfg.shingle) for text in REAL[:30]]
-    tokens.use_compiled(False)
+    mode.use_compiled(False)
     python_only = [window_signatures(h, cfg, stride=s) for h in hashes for s in (cfg.stride, cfg.query_stride)]
-    tokens.use_compiled(True)
+    mode.use_compiled(True)
     compiled = [window_signatures(h, cfg, stride=s) for h in hashes for s in (cfg.stride, cfg.query_stride)]
     for (s1, f1), (s2, f2) in zip(python_only, compiled):
         assert np.array_equal(s1, s2) and np.array_equal(f1, f2)
@@ -143,7 +143,7 @@ def test_shared_raw_tokens_counts_distinct_tokens_as_written(compiled):
     languages = ["Python", "Python", "C", None, "Shell", "SQL"]
     want = [len(set(wanted.tolist()) & set(tokenize_reference(w, lang).raw_hashes.tolist()))
             for w, lang in zip(windows, languages)]
-    tokens.use_compiled(compiled)
+    mode.use_compiled(compiled)
     got = shared_raw_tokens(wanted, windows, languages).tolist()
     assert got == want and got[0] == len(wanted) and got[3] == 0
 
@@ -155,9 +155,9 @@ def test_compiled_best_diagonal_and_signature_agreement_are_numpys():
     from auditor.matching import verify
 
     def both(left, right, k):
-        tokens.use_compiled(False)
+        mode.use_compiled(False)
         want = verify.best_diagonal(left, right, k)
-        tokens.use_compiled(True)
+        mode.use_compiled(True)
         return want, verify.best_diagonal(left, right, k)
 
     rng = np.random.default_rng(0)
@@ -192,9 +192,9 @@ def test_compiled_grouping_of_colliding_windows_is_numpys():
         blobs = rng.integers(0, max(1, n // 8), n).astype(np.int64)
         wins = rng.integers(0, 50_000, n).astype(np.int64)
         conts = rng.integers(0, 6, n) / 5.0  # few distinct values: ties everywhere
-        tokens.use_compiled(False)
+        mode.use_compiled(False)
         want = _group_by_blob(blobs, wins, conts)
-        tokens.use_compiled(True)
+        mode.use_compiled(True)
         got = _group_by_blob(blobs, wins, conts)
         for a, b in zip(want, got):
             assert np.array_equal(a, b)
@@ -219,9 +219,9 @@ def test_compiled_band_postings_are_numpys(tmp_path):
         sigs, _ = window_signatures(shingle_hashes(tokenize(text[:3000], "Python").norm_hashes, cfg.shingle), cfg,
                                     stride=cfg.query_stride)
         keys = band_keys(sigs, lsh.bands, lsh.rows)
-        tokens.use_compiled(False)
+        mode.use_compiled(False)
         want = np.sort(np.concatenate(index._postings(keys, len(sigs)) or [np.empty(0, np.int64)]))
-        tokens.use_compiled(True)
+        mode.use_compiled(True)
         got = np.sort(np.concatenate(index._postings(keys, len(sigs)) or [np.empty(0, np.int64)]))
         assert np.array_equal(want, got)
         found += len(got)

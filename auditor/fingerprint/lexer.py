@@ -29,13 +29,14 @@ import re
 import numba
 import numpy as np
 
+from .tokens import IDENT, KEYWORD, NUMBER, PUNCT, STRING
+
 # Character classes, per code point, as ``re`` reads them in str patterns.
 WORD, DIGIT, SPACE = 1, 2, 4
 # Families, as the kernel knows them.
 FAMILY_CODE = {"c": 0, "python": 1, "hash": 2, "dash": 3}
-# Token kinds (as in tokens.py) and what the kernel hands back to Python.
-KEYWORD, IDENT, STRING, NUMBER, PUNCT = 0, 1, 2, 3, 4
-FIX_NONE, FIX_CASELESS_NAME, FIX_INTERPOLATION = 0, 1, 2
+# What the kernel leaves to Python for a token (0: nothing).
+FIX_CASELESS_NAME, FIX_INTERPOLATION = 1, 2
 
 _P1 = np.uint64(0x9E3779B185EBCA87)
 _P2 = np.uint64(0xC2B2AE3D27D4EB4F)

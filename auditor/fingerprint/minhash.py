@@ -14,6 +14,7 @@ import numpy as np
 import xxhash
 
 from ..config import FingerprintConfig
+from .mode import compiled_in_use
 
 _SEP = b"\x1f"
 _U64 = np.uint64
@@ -49,16 +50,18 @@ def token_hash(token: str) -> int:
     return xxhash.xxh64_intdigest(token.encode("utf-8", "surrogatepass"))
 
 
+def token_hashes(tokens: Sequence[str]) -> np.ndarray:
+    """:func:`token_hash` of each token, as uint64."""
+    return np.fromiter((token_hash(t) for t in tokens), dtype=_U64, count=len(tokens))
+
+
 def shingle_hashes(norm_tokens: Sequence[str] | np.ndarray, k: int) -> np.ndarray:
     """32-bit hash of every run of ``k`` consecutive tokens (one run when there are fewer).
     ``norm_tokens``: the normalised tokens, or their :func:`token_hash` values
     (``Tokens.norm_hashes``)."""
     if k > MAX_SHINGLE:
         raise ValueError(f"shingle size {k} exceeds {MAX_SHINGLE}")
-    if isinstance(norm_tokens, np.ndarray):
-        th = norm_tokens.astype(_U64, copy=False)
-    else:
-        th = np.fromiter((token_hash(t) for t in norm_tokens), dtype=_U64, count=len(norm_tokens))
+    th = norm_tokens.astype(_U64, copy=False) if isinstance(norm_tokens, np.ndarray) else token_hashes(norm_tokens)
     n = len(th) - k + 1
     if n <= 0:
         # Too short for one full shingle: the whole token run is the only shingle.
@@ -132,9 +135,7 @@ def window_signatures(hashes: np.ndarray, cfg: FingerprintConfig, stride: int | 
 def _block_minima(hashes: np.ndarray, cfg: FingerprintConfig, stride: int) -> np.ndarray:
     """MinHash of each block of ``stride`` shingles: compiled (:func:`.lexer.block_minhash`) when
     the compiled kernels are in use, else numpy (the same values, bit for bit)."""
-    from . import tokens
-
-    if tokens.compiled_in_use():
+    if compiled_in_use():
         from .lexer import block_minhash
 
         a, b = permutations(cfg.num_perm, cfg.seed)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from .minhash import token_hash
-from .tokens import code_points, compiled_in_use, family_of, raw_token_set
+from .mode import compiled_in_use
+from .tokens import code_points, family_of, raw_token_set
 
 
 def shared_raw_tokens(wanted: np.ndarray, texts: list[str], languages: list[str | None]) -> np.ndarray:

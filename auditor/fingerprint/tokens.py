@@ -11,12 +11,12 @@ one compiled regular expression per family does the work in C.
 from __future__ import annotations
 
 import functools
-import os
 import re
 
 import numpy as np
 
-from .minhash import token_hash
+from .minhash import token_hash, token_hashes
+from .mode import compiled_in_use
 
 # Kinds of token, stored as small ints.
 KEYWORD, IDENT, STRING, NUMBER, PUNCT = 0, 1, 2, 3, 4
@@ -249,57 +249,13 @@ def _interpolated(tok: str, family: str, language: str | None) -> str | None:
     return None
 
 
-# Whether tokenising and MinHash run in the compiled kernels (:mod:`auditor.fingerprint.lexer`)
-# or in ``re`` and numpy. Both give the same tokens and signatures (tests/test_lexer.py). The
-# kernels are several times faster, but loading numba and its cached machine code takes about
-# 0.4 s, more than a one-off trace costs in all. So bulk work (index builds, audits, membership)
-# turns them on through :func:`for_bulk_work`, and a one-off trace does not load them.
-# ``AUDITOR_KERNELS=compiled`` turns them on everywhere, ``python`` off everywhere.
-_MODE = os.environ.get("AUDITOR_KERNELS", "auto")
-_COMPILED = _MODE == "compiled"
-
-
-def use_compiled(on: bool) -> None:
-    """Lex and MinHash in the compiled kernels (True) or in ``re`` and numpy (False)."""
-    global _COMPILED
-    _COMPILED = bool(on)
-
-
-def compiled_in_use() -> bool:
-    return _COMPILED
-
-
-def for_bulk_work() -> None:
-    """Turn the compiled kernels on for work that tokenises a lot (unless AUDITOR_KERNELS=python)
-    and load them now."""
-    if _MODE == "python":
-        return
-    if not _COMPILED:
-        try:
-            import numba  # noqa: F401 - a dependency; a platform without a wheel keeps the re and numpy path
-        except ImportError:
-            return
-        use_compiled(True)
-    warm_up()
-
-
-def warm_up() -> None:
-    """Load (on a new machine: compile and cache) the compiled kernels now, so that worker
-    processes started after this find them in numba's cache instead of compiling them each."""
-    if _COMPILED:
-        from .lexer import block_minhash
-
-        tokenize("x = 1", "Python")
-        block_minhash(np.zeros(1, np.uint32), np.ones(1, np.uint32), np.zeros(1, np.uint32), 1)
-
-
 def tokenize(text: str, language: str | None = None, *, normalize_identifiers: bool = True,
              normalize_literals: bool = True, with_positions: bool = True) -> Tokens:
     """The tokens of ``text``, comments and whitespace dropped (module docstring), lexed by the
     compiled lexer (:mod:`auditor.fingerprint.lexer`) or, when it is off (:func:`use_compiled`),
-    by :func:`tokenize_reference`, the specification it is tested against. ``with_positions``
+    by :func:`tokenize_reference`, the specification it is tested against (:mod:`.mode`). ``with_positions``
     is accepted for compatibility: positions cost nothing extra."""
-    if not _COMPILED:
+    if not compiled_in_use():
         return tokenize_reference(text, language, normalize_identifiers=normalize_identifiers,
                                   normalize_literals=normalize_literals)
     from . import lexer
@@ -388,11 +344,7 @@ def tokenize_reference(text: str, language: str | None = None, *, normalize_iden
             starts.append(start)
             ends.append(end)
     return Tokens(np.asarray(kinds, dtype=np.uint8), np.asarray(starts, dtype=np.int64),
-                  np.asarray(ends, dtype=np.int64), _hashes(raw), _hashes(norm), text, raw=raw, norm=norm)
-
-
-def _hashes(tokens: list[str]) -> np.ndarray:
-    return np.fromiter((token_hash(t) for t in tokens), dtype=np.uint64, count=len(tokens))
+                  np.asarray(ends, dtype=np.int64), token_hashes(raw), token_hashes(norm), text, raw=raw, norm=norm)
 
 
 def raw_token_set(text: str, language: str | None = None) -> set[str]:

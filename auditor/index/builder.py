@@ -26,7 +26,7 @@ from ..config import IndexConfig
 from ..corpus.evidence import tree_evidence_computed_by
 from ..errors import AuditorError
 from ..fingerprint import shingle_hashes, tokenize, window_signatures
-from ..fingerprint.tokens import for_bulk_work
+from ..fingerprint.mode import for_bulk_work
 from ..models import ResolvedLicense, SourceFile
 from ..progress import progress_bar
 from .integrity import record_verified

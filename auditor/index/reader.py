@@ -16,7 +16,7 @@ import numpy as np
 from ..config import IndexConfig
 from ..errors import AuditorError
 from ..fingerprint import band_keys
-from ..fingerprint.tokens import compiled_in_use
+from ..fingerprint.mode import compiled_in_use
 from .integrity import ensure_verified
 from .layout import ARRAYS, read_manifest
 
@@ -87,9 +87,7 @@ class Index:
             setattr(self, name, getattr(self, name).view(np.ndarray))
         self._content = self._content.view(np.ndarray)
         self._band_windows_flat = self.band_windows.reshape(-1)
-        self._languages: dict[int, tuple[bool, str | None]] = {}
-        self._rows: dict[int, dict] = {}  # file id -> its parsed row
-        self._ascii_prefix: dict[int, int] = {}  # blob -> how many of its first bytes are ASCII
+        self._init_caches()
         self._files_fh = open(self.path / "files.jsonl", "rb")
         self._texts_fh = open(self.path / "texts.jsonl", "rb")
 
@@ -126,6 +124,12 @@ class Index:
             problems.append("manifest counts")
         if problems:
             raise AuditorError(f"corrupt index {self.path}: {', '.join(problems)} disagree with the manifest; rebuild it")
+
+    def _init_caches(self) -> None:
+        """What queries remember of the index, each capped (see where it is filled)."""
+        self._languages: dict[int, tuple[bool, str | None]] = {}  # blob -> (has files, language)
+        self._rows: dict[int, dict] = {}  # file id -> its parsed row
+        self._ascii_prefix: dict[int, int] = {}  # blob -> how many of its first bytes are ASCII
 
     # -- identity ---------------------------------------------------------------------
     @property
@@ -172,7 +176,8 @@ class Index:
         of them far into long files."""
         if end >= 0:
             a, b = int(self.content_offsets[blob]), int(self.content_offsets[blob + 1])
-            if end <= b - a and self._ascii(a, a + end):
+            known = self._ascii_prefix.get(blob)
+            if end <= b - a and (end <= known if known is not None else self._ascii(a, a + end)):
                 return self._content_bytes(a + start, a + end).decode("ascii")
         return self.blob_text(blob, None if end < 0 else end)[start: end if end >= 0 else None]
 
@@ -195,10 +200,10 @@ class Index:
 
         unknown = [b for b in dict.fromkeys(blobs.tolist()) if b not in self._ascii_prefix]
         if unknown:
-            lengths = ascii_prefix_lengths(self._content, self.content_offsets, np.array(unknown, dtype=np.int64))
-            self._ascii_prefix.update(zip(unknown, lengths.tolist()))
             if len(self._ascii_prefix) > 100_000:
                 self._ascii_prefix.clear()
+            lengths = ascii_prefix_lengths(self._content, self.content_offsets, np.array(unknown, dtype=np.int64))
+            self._ascii_prefix.update(zip(unknown, lengths.tolist()))
         prefix = np.array([self._ascii_prefix.get(b, -1) for b in blobs.tolist()], dtype=np.int64)
         a = self.content_offsets[blobs].astype(np.int64)
         size = self.content_offsets[blobs + 1].astype(np.int64) - a
@@ -229,10 +234,10 @@ class Index:
         blobs come back query after query in an audit."""
         known = self._languages.get(blob)
         if known is None:
-            first = self.first_file_of(blob)
-            known = self._languages[blob] = (first is not None, first.get("language") if first else None)
             if len(self._languages) > 100_000:
                 self._languages.clear()
+            first = self.first_file_of(blob)
+            known = self._languages[blob] = (first is not None, first.get("language") if first else None)
         return known
 
     def file_row(self, file_id: int) -> dict:

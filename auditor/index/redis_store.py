@@ -237,8 +237,7 @@ class RedisIndex(Index):
         self._files_fh = self._texts_fh = None
         self._description = None
         self._blob_lookup = None
-        self._languages = {}
-        self._rows = {}
+        self._init_caches()
 
     def close(self) -> None:
         self.client.close()

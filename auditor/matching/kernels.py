@@ -1,5 +1,5 @@
 """Compiled (numba) versions of two numpy steps of a trace, used with the compiled lexer
-(:func:`auditor.fingerprint.tokens.compiled_in_use`) and giving the same results:
+(:func:`auditor.fingerprint.mode.compiled_in_use`) and giving the same results:
 
 - :func:`signature_agreement`: the share of equal MinHash values of each colliding (indexed
   window, query window) pair, without gathering thousands of 512-byte signature rows into

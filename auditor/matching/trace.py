@@ -11,9 +11,9 @@ from ..attribution import attribute
 from ..config import VerifyConfig
 from ..errors import AuditorError
 from ..fingerprint import shingle_hashes, tokenize, window_signatures
-from ..fingerprint.tokens import guess_languages
+from ..fingerprint.mode import compiled_in_use
 from ..fingerprint.overlap import shared_raw_tokens, shared_raw_tokens_in_place
-from ..fingerprint.tokens import compiled_in_use, drop_partial_comment, looks_like_prose
+from ..fingerprint.tokens import drop_partial_comment, guess_languages, looks_like_prose
 from ..index.reader import Index
 from ..models import Match, SnippetInfo, SourceRef, TraceResult, git_blob_sha1, look_alikes_phrase
 from .boilerplate import informative_mask

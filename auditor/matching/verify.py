@@ -12,7 +12,8 @@ from typing import NamedTuple
 import numpy as np
 
 from ..config import VerifyConfig
-from ..fingerprint.tokens import IDENT, NUMBER, STRING, Tokens, compiled_in_use, tokenize
+from ..fingerprint.mode import compiled_in_use
+from ..fingerprint.tokens import IDENT, NUMBER, STRING, Tokens, tokenize
 from ..models import AlignedBlock
 
 VERDICTS = ("verbatim", "near-verbatim", "similar", "none")
@@ -240,7 +241,7 @@ def same_token(snippet: Tokens, src: Tokens, i: int, j: int) -> bool:
     if (i != 0 and i != len(snippet) - 1) or snippet.kinds[i] not in (IDENT, NUMBER):
         return False
     mine, theirs = snippet.token(i), src.token(j)
-    if len(mine) < 3 or len(mine) >= len(theirs) or snippet.kinds[i] not in (IDENT, NUMBER):
+    if len(mine) < 3 or len(mine) >= len(theirs):
         return False
     return (i == 0 and theirs.endswith(mine)) or (i == len(snippet) - 1 and theirs.startswith(mine))
 
