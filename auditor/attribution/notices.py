@@ -5,6 +5,7 @@ they are, minus control characters: a licence file cannot colour a terminal or h
 """
 from __future__ import annotations
 
+import functools
 import re
 import textwrap
 
@@ -227,5 +228,12 @@ def notice(sources: list[SourceRef], combined: str | None) -> str:
         if isinstance(line, Verbatim) or len(line) <= WIDTH:
             out.append(line)
         else:
-            out += textwrap.wrap(line, WIDTH, break_long_words=False, break_on_hyphens=False)
+            out += _wrapped(line)
     return clean("\n".join(out))
+
+
+@functools.lru_cache(maxsize=4096)
+def _wrapped(line: str) -> tuple[str, ...]:
+    """``line`` wrapped to WIDTH columns; most notice lines are the same few sentences, so each
+    is wrapped once per process (a batch audit writes thousands of notices)."""
+    return tuple(textwrap.wrap(line, WIDTH, break_long_words=False, break_on_hyphens=False))

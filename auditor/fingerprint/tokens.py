@@ -156,14 +156,16 @@ def guess_language(text: str) -> str | None:
 class Tokens:
     """Tokens of one text. ``starts``/``ends`` are character offsets into it; ``raw_hashes`` and
     ``norm_hashes`` are xxh64 of each token as written and as normalised (what shingles are
-    built from). The token strings ``raw`` and ``norm`` are made on first use."""
+    built from). The token strings ``raw`` and ``norm`` are made on first use. ``code_points``:
+    the text's code points (uint32), kept by the compiled lexer for the compiled alignment."""
 
     def __init__(self, kinds: np.ndarray, starts: np.ndarray, ends: np.ndarray, raw_hashes: np.ndarray,
                  norm_hashes: np.ndarray, text: str | None = None, *, raw: list[str] | None = None,
-                 norm: list[str] | None = None, norm_rule: tuple | None = None):
+                 norm: list[str] | None = None, norm_rule: tuple | None = None, code_points: np.ndarray | None = None):
         self.kinds, self.starts, self.ends = kinds, starts, ends
         self.raw_hashes, self.norm_hashes = raw_hashes, norm_hashes
         self._text, self._raw, self._norm, self._norm_rule = text, raw, norm, norm_rule
+        self.code_points = code_points
 
     def __len__(self) -> int:
         return len(self.kinds)
@@ -261,8 +263,9 @@ def tokenize(text: str, language: str | None = None, *, normalize_identifiers: b
     from . import lexer
 
     family = family_of(language)
+    cp, utf8, byte_at = code_points(text)
     kinds, starts, ends, raw, norm, fix = lexer.lex(
-        *code_points(text), lexer.FAMILY_CODE[family], lexer.char_classes(), _keyword_hashes(family), family in _CASELESS,
+        cp, utf8, byte_at, lexer.FAMILY_CODE[family], lexer.char_classes(), _keyword_hashes(family), family in _CASELESS,
         normalize_identifiers, normalize_literals, _NORM_HASHES)
     rewritten: dict[int, str] = {}
     for t in np.flatnonzero(fix).tolist():
@@ -276,7 +279,7 @@ def tokenize(text: str, language: str | None = None, *, normalize_identifiers: b
             rewritten[t] = new
             norm[t] = token_hash(new)
     return Tokens(kinds, starts, ends, raw, norm, text, norm_rule=(
-        family in _CASELESS, "I" if normalize_identifiers else None, normalize_literals, rewritten))
+        family in _CASELESS, "I" if normalize_identifiers else None, normalize_literals, rewritten), code_points=cp)
 
 
 def code_points(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

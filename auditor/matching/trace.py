@@ -121,7 +121,7 @@ def _trace(index: Index, text: str, top_k: int, language: str | None, vcfg: Veri
         region = index.region(cand.blob, cand.windows, cand.best_window, widen)
         al = align(toks, text, source_text, region, files[0].get("language"), fp.normalize_identifiers,
                    fp.normalize_literals, vcfg, informative)
-        if al is None or al.verdict == "none":
+        if al is None:
             continue
         found.append((al, files, source_text))
 

@@ -188,6 +188,32 @@ def _anchored_blocks(left: list[str], right: list[str], n: int, cfg: VerifyConfi
     return _main_chain(before + [anchor] + after, max(32, n // 8))
 
 
+def compiled_blocks(snippet: Tokens, src: Tokens, left: np.ndarray, right: np.ndarray, cfg: VerifyConfig) -> np.ndarray:
+    """:func:`_anchored_blocks` in one compiled call (:mod:`auditor.matching.align_kernel`), as a
+    (k, 3) array of (snippet token, source token, size)."""
+    from .align_kernel import anchored_blocks
+
+    n = len(snippet)
+    min_block = min(cfg.min_block, max(3, n // 4))
+    vocab, a_ids = _snippet_vocabulary(left)
+    return anchored_blocks(a_ids, vocab, right, min_block, max(8, n // 4), max(32, n // 8), _powers(min_block), _CAP,
+                           _EDGE_TRIM, snippet.raw_hashes, src.raw_hashes, snippet.kinds, snippet.code_points,
+                           snippet.starts, snippet.ends, src.code_points, src.starts, src.ends)
+
+
+def _compiled_pass(snippet: Tokens, src: Tokens, left: np.ndarray, right: np.ndarray, cfg: VerifyConfig,
+                   informative: np.ndarray) -> tuple | None:
+    """One pass of :func:`align` in two compiled calls: (blocks as a (k, 3) array, the
+    statistics of :func:`_block_stats`), or None when nothing aligns."""
+    from .align_kernel import block_stats
+
+    found = compiled_blocks(snippet, src, left, right, cfg)
+    if not len(found):
+        return None
+    return found, block_stats(found, len(snippet), snippet.raw_hashes, src.raw_hashes, snippet.kinds, _NAMED_KIND, informative,
+                              snippet.code_points, snippet.starts, snippet.ends, src.code_points, src.starts, src.ends)
+
+
 _EDGE_TRIM = 2  # chance matches an LCS run may carry at each end
 
 
@@ -278,7 +304,9 @@ def align(snippet: Tokens, snippet_text: str, source_text: str, region: tuple[in
           language: str | None, normalize_identifiers: bool, normalize_literals: bool,
           cfg: VerifyConfig, informative: np.ndarray | None = None) -> Alignment | None:
     """``informative``: per snippet token, False on boilerplate lines (imports, accessors:
-    :mod:`auditor.matching.boilerplate`); those tokens align but do not count as evidence."""
+    :mod:`auditor.matching.boilerplate`); those tokens align but do not count as evidence.
+    None when nothing aligns or the verdict is ``none``: most candidates end so, and their line
+    numbers are not worth working out."""
     r0, r1 = region
     if r1 < 0 or r1 - r0 > MAX_REGION_CHARS:
         r1 = min(len(source_text), r0 + MAX_REGION_CHARS)
@@ -299,9 +327,15 @@ def align(snippet: Tokens, snippet_text: str, source_text: str, region: tuple[in
     def same_raw(i: int, j: int) -> bool:
         return same_token(snippet, src, i, j)
 
+    compiled = snippet.code_points is not None and src.code_points is not None
     for left, right in ((snippet.raw_hashes, src.raw_hashes), (snippet.norm_hashes, src.norm_hashes)):
         if best is not None and best[1][0] >= 1.0:
             break
+        if compiled:
+            found = _compiled_pass(snippet, src, left, right, cfg, informative)
+            if found is not None and (best is None or found[1][0] > best[1][0]):
+                best = found
+            continue
         blocks = _anchored_blocks(left, right, n, cfg, same_raw)
         if blocks:
             stats = _block_stats(snippet, src, blocks, informative)
@@ -310,6 +344,8 @@ def align(snippet: Tokens, snippet_text: str, source_text: str, region: tuple[in
     if best is None:
         return None
     blocks, (_, score, same, coverage, identity, exact_share, aligned, evidence) = best
+    if not isinstance(blocks, list):
+        blocks = [Block(*row) for row in blocks.tolist()]
     longest = max(b.size for b in blocks)
     verdict, why = _verdict(coverage, identity, exact_share, evidence, longest, cfg, n)
     # A copy may fill only part of the snippet: a function copied into a longer generated
@@ -320,6 +356,8 @@ def align(snippet: Tokens, snippet_text: str, source_text: str, region: tuple[in
         part, part_why = _verdict(aligned / span, identity, exact_share, evidence, longest, cfg, span)
         if VERDICTS.index(part) < VERDICTS.index(verdict):
             verdict, why = part, f"judged on the copied part ({span} of the snippet's {n} tokens): {part_why}"
+    if verdict == "none":
+        return None
 
     # line numbers of the blocks' first and last tokens only (Tokens.lines numbers every token)
     source_first_line = source_text.count("\n", 0, r0) + 1
