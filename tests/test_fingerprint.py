@@ -272,3 +272,34 @@ def test_window_spans_and_in_place_windows_agree_with_region_and_decoding(tmp_pa
             assert content[byte_starts[k]:byte_ends[k]].tobytes().decode("ascii") == texts[k]
     finally:
         mode.use_compiled(before)
+
+
+def test_blob_ascii_is_each_blobs_ascii_prefix_and_ascii_windows_follow_it(tmp_path):
+    """The index keeps how many of each blob's first bytes are ASCII: the windows said to lie in
+    that prefix (read in place, without decoding) are exactly those whose text up to their end
+    is ASCII, and ``window_text`` reads every window right either way."""
+    from auditor import api
+    from auditor.fingerprint import mode
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "late.py").write_text("def g(y):\n    return y * 2\n" * 60 + "# \u00e9t\u00e9\n" + "z = 1\n" * 80)
+    (tmp_path / "src" / "plain.py").write_text("def f(x):\n    return x + 1\n" * 60)
+    (tmp_path / "src" / "first.c").write_text("/* \u6587 */\nint h(int q) { return q - 3; }\n" * 60)
+    api.build_index([str(tmp_path / "src")], tmp_path / "idx", workers=1, show_progress=False, scan_headers=False)
+    index = api.open_index(tmp_path / "idx", show_progress=False)
+    texts = [index.blob_text(b) for b in range(len(index.blob_ids))]
+    prefixes = [next((i for i, ch in enumerate(t) if ord(ch) >= 128), len(t)) for t in texts]
+    assert index.blob_ascii.tolist() == prefixes and sorted(prefixes) != sorted(map(len, texts))
+    windows = np.arange(len(index.windows))
+    blobs = index.windows[:, 0].astype(np.int64)
+    starts, ends = index.window_spans(blobs, windows)
+    truth = [texts[b][: e if e >= 0 else None].isascii() for b, e in zip(blobs, ends)]
+    before = mode.compiled_in_use()
+    mode.use_compiled(True)
+    try:
+        assert index.ascii_windows(blobs, starts, ends)[3].tolist() == truth
+    finally:
+        mode.use_compiled(before)
+    assert any(truth) and not all(truth)
+    for b, s, e in zip(blobs.tolist(), starts.tolist(), ends.tolist()):
+        assert index.window_text(b, s, e) == texts[b][s: e if e >= 0 else None]

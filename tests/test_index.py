@@ -21,7 +21,7 @@ def test_build_writes_documented_layout(stdlib_index):
     assert {"manifest.json", "files.parquet", "content.bin", "signatures.npy", "band_keys.npy",
             "band_windows.npy", "windows.npy", "blob_ids.npy", "content_offsets.npy"} <= names
     assert not any(n.endswith((".pkl", ".pickle")) for n in names)
-    assert manifest["schema"] == "auditor.index/1" and manifest["id"].startswith("idx-")
+    assert manifest["schema"] == "auditor.index/2" and manifest["id"].startswith("idx-")
     assert manifest["counts"]["files"] > 30 and manifest["counts"]["windows"] > 1000
     assert check_tables(stdlib_index, manifest) == []
     for name in ("signatures", "band_keys"):  # plain npy, loadable without pickle, opened by mmap
@@ -106,6 +106,17 @@ def test_index_with_other_parameters_is_refused(stdlib_index, tmp_path):
     with pytest.raises(AuditorError, match="tokeniser .*rebuild"):
         Index(other)
     manifest["config"]["tag"] = api.make_config(window=64, stride=32).tag
+    good_languages = manifest["languages"]
+    manifest["languages"] = "Python"
+    (other / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(AuditorError, match="languages must be a list"):
+        Index(other)
+    manifest["languages"] = good_languages[:0]  # blobs name a language the manifest no longer lists
+    (other / "manifest.json").write_text(json.dumps(manifest))
+    ix = Index(other)
+    with pytest.raises(AuditorError, match="language 0, the manifest names 0"):
+        [ix.blob_language(b) for b in range(len(ix.blob_ids))]
+    manifest["languages"] = good_languages
     manifest["schema"] = "auditor.index/999"
     (other / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(AuditorError, match="rebuild"):

@@ -349,20 +349,6 @@ def shared_tokens_of_segments(cp, utf8, byte_at, seg_starts, seg_ends, families,
 
 
 @numba.njit(cache=True, nogil=True)
-def ascii_prefix_lengths(content, offsets, blobs):
-    """For each blob, how many of its first bytes are ASCII (its length when all are)."""
-    out = np.empty(len(blobs), np.int64)
-    for i in range(len(blobs)):
-        a = np.int64(offsets[blobs[i]])
-        b = np.int64(offsets[blobs[i] + 1])
-        k = a
-        while k < b and content[k] < 128:
-            k += 1
-        out[i] = k - a
-    return out
-
-
-@numba.njit(cache=True, nogil=True)
 def lex(cp, utf8, byte_at, family, cls, keyword_hashes, caseless, norm_ident, norm_literals, norm_constants):
     """Tokens of the code points ``cp``: (kinds, starts, ends, raw hashes, norm hashes, fix-ups).
 

@@ -169,8 +169,9 @@ def _work(batch: list[tuple[SourceFile, int, dict | None]], config_dict: dict, s
 
 
 def _batches(files: Iterable[SourceFile], seen: dict[str, int], content_fh, offsets: list[int],
-             stats: BuildStats, cache) -> Iterator[list[tuple[SourceFile, int, dict | None]]]:
-    """Assign blob numbers in reading order, write new contents, attach cached scans, cut batches."""
+             ascii_prefix: list[int], stats: BuildStats, cache) -> Iterator[list[tuple[SourceFile, int, dict | None]]]:
+    """Assign blob numbers in reading order, write new contents (and note how many of their first
+    bytes are ASCII), attach cached scans, cut batches."""
     batch: list[tuple[SourceFile, int]] = []
 
     def with_scans(items):
@@ -186,6 +187,7 @@ def _batches(files: Iterable[SourceFile], seen: dict[str, int], content_fh, offs
             data = sf.content.encode("utf-8", "surrogateescape")
             content_fh.write(data)
             offsets.append(offsets[-1] + len(data))
+            ascii_prefix.append(len(data) if data.isascii() else int(np.argmax(np.frombuffer(data, np.uint8) >= 128)))
             stats.bytes += len(data)
         batch.append((sf, blob))
         if len(batch) >= BATCH_FILES:
@@ -315,6 +317,7 @@ def build(sources: list[str], out: str | os.PathLike, config: IndexConfig | None
         n_windows = 0
         seen: dict[str, int] = {}
         offsets = [0]
+        ascii_prefix: list[int] = []
         texts = TextTable()
         cache = _open_scan_cache() if scan_headers else None
         with _staging(tmp, out, shard_dir, keep_shards) as staging, \
@@ -322,7 +325,7 @@ def build(sources: list[str], out: str | os.PathLike, config: IndexConfig | None
             # The map: batches fingerprinted (and licensed) in tasks, each writing a shard file.
             with open(tmp / "content.bin", "wb") as content_fh, \
                     progress_bar("indexing", total=progress_total, enabled=show_progress) as bar:
-                for batch in _run(_batches(files, seen, content_fh, offsets, stats, cache), config, submit,
+                for batch in _run(_batches(files, seen, content_fh, offsets, ascii_prefix, stats, cache), config, submit,
                                   scan_headers, staging):
                     results = batch.files
                     if cache is not None:
@@ -360,9 +363,12 @@ def build(sources: list[str], out: str | os.PathLike, config: IndexConfig | None
         file_blob = np.array([seen[r["blob_id"]] for r in rows], dtype=np.int64)
         blob_files = np.argsort(file_blob, kind="stable").astype(np.uint32)
         blob_file_offsets = np.searchsorted(file_blob[blob_files], np.arange(len(seen) + 1)).astype(np.uint32)
+        languages, blob_languages = _blob_languages(rows, blob_files, blob_file_offsets)
         arrays = {  # windows, signatures, band_keys and band_windows: written by the reduce above
             "blob_ids": np.array(sorted(seen, key=seen.get), dtype="S40"),
             "content_offsets": np.array(offsets, dtype=np.uint64),
+            "blob_ascii": np.array(ascii_prefix, dtype=np.uint64),
+            "blob_languages": blob_languages,
             "files_offsets": _write_files_jsonl(tmp / "files.jsonl", rows, seen),
             "blob_files": blob_files,
             "blob_file_offsets": blob_file_offsets,
@@ -375,7 +381,7 @@ def build(sources: list[str], out: str | os.PathLike, config: IndexConfig | None
             raise AuditorError(f"internal error: the build wrote no {', '.join(missing)}")
         _write_files_table(tmp / "files.parquet", rows, seen)
         stats.seconds = time.perf_counter() - t0
-        manifest = _manifest(tmp, config, described, stats)
+        manifest = _manifest(tmp, config, described, stats, languages)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
         record_verified(tmp, manifest)  # its digests were just computed: the first open need not redo them
     return manifest, stats
@@ -394,6 +400,16 @@ def _blob_scan(d: dict):
     from ..licensing.resolve import BlobScan
 
     return BlobScan.from_json(d)
+
+
+def _blob_languages(rows: list[dict], blob_files: np.ndarray, blob_file_offsets: np.ndarray):
+    """(the languages named, sorted; each blob's first file row's language as a position in that
+    list, -1 for none, -2 for a blob without file rows)."""
+    first = [rows[int(blob_files[lo])].get("language") if hi > lo else False
+             for lo, hi in zip(blob_file_offsets[:-1].tolist(), blob_file_offsets[1:].tolist())]
+    names = sorted({lang for lang in first if isinstance(lang, str)})
+    code = {name: k for k, name in enumerate(names)}
+    return names, np.array([-2 if lang is False else code.get(lang, -1) for lang in first], dtype=np.int16)
 
 
 def _write_files_jsonl(path: Path, rows: list[dict], seen: dict[str, int]) -> np.ndarray:
@@ -426,7 +442,8 @@ def _write_files_table(path: Path, rows: list[dict], seen: dict[str, int]) -> No
     pq.write_table(table, path, compression="zstd")
 
 
-def _manifest(directory: Path, config: IndexConfig, sources: list[dict], stats: BuildStats) -> dict:
+def _manifest(directory: Path, config: IndexConfig, sources: list[dict], stats: BuildStats,
+              languages: list[str]) -> dict:
     tables = {}
     for p in sorted(directory.iterdir()):
         if p.name != MANIFEST:
@@ -442,5 +459,6 @@ def _manifest(directory: Path, config: IndexConfig, sources: list[dict], stats: 
                    "duplicate_files": stats.duplicate_files, "too_short": stats.too_short,
                    "scan_cache_hits": stats.scan_cache_hits, "skipped": dict(sorted(stats.skipped.items()))},
         "build_seconds": round(stats.seconds, 2),
+        "languages": languages,
         "tables": tables,
     }

@@ -10,6 +10,10 @@ DIR/blob_file_offsets.npy (n_blobs + 1,) uint32 where each blob's file ids start
 DIR/blob_ids.npy          (n_blobs,) S40   git blob sha1 of each distinct content
 DIR/content.bin           the UTF-8 contents of all blobs, back to back
 DIR/content_offsets.npy   (n_blobs + 1,) uint64 byte offsets into content.bin
+DIR/blob_ascii.npy        (n_blobs,) uint64 how many of each blob's first bytes are ASCII (so are its
+                          first that many characters): a window there is read without decoding
+DIR/blob_languages.npy    (n_blobs,) int16 the language of each blob's first file row, a position in
+                          the manifest's "languages" list; -1: no language, -2: no file row
 DIR/windows.npy           (n_windows, 3) uint32: blob, first char, end char
 DIR/signatures.npy        (n_windows, num_perm) uint32 MinHash, datasketch affine32
 DIR/band_keys.npy         (bands, n_windows) uint64, each row sorted
@@ -31,10 +35,10 @@ from pathlib import Path
 
 from ..errors import AuditorError
 
-SCHEMA = "auditor.index/1"
+SCHEMA = "auditor.index/2"
 MANIFEST = "manifest.json"
 ARRAYS = ("blob_ids", "content_offsets", "windows", "signatures", "band_keys", "band_windows",
-          "files_offsets", "blob_files", "blob_file_offsets", "texts_offsets")
+          "files_offsets", "blob_files", "blob_file_offsets", "texts_offsets", "blob_ascii", "blob_languages")
 TABLES = ("files.parquet", "files.jsonl", "content.bin", "texts.jsonl") + tuple(f"{a}.npy" for a in ARRAYS)
 
 

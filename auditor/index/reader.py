@@ -71,6 +71,7 @@ class Index:
         self.manifest = {}
         self.manifest, self._manifest_sha256 = read_manifest(self.path, with_sha256=True)
         self.config = IndexConfig.from_dict(self.manifest.get("config", {}))
+        self._language_names = _language_names(self.manifest, self.path)
         try:
             for name in ARRAYS:
                 setattr(self, name, np.load(self.path / f"{name}.npy", mmap_mode="r", allow_pickle=False))
@@ -115,6 +116,8 @@ class Index:
             problems.append("files.jsonl size")
         if len(self.texts_offsets) < 1 or int(self.texts_offsets[-1]) != (self.path / "texts.jsonl").stat().st_size:
             problems.append("texts.jsonl size")
+        if len(self.blob_ascii) != len(self.blob_ids) or len(self.blob_languages) != len(self.blob_ids):
+            problems.append("blob tables")
         if len(self.content_offsets) != len(self.blob_ids) + 1:
             problems.append("content offsets")
         elif len(self.content_offsets) and int(self.content_offsets[-1]) != (self.path / "content.bin").stat().st_size:
@@ -126,10 +129,8 @@ class Index:
             raise AuditorError(f"corrupt index {self.path}: {', '.join(problems)} disagree with the manifest; rebuild it")
 
     def _init_caches(self) -> None:
-        """What queries remember of the index, each capped (see where it is filled)."""
-        self._languages: dict[int, tuple[bool, str | None]] = {}  # blob -> (has files, language)
+        """What queries remember of the index, capped (see where it is filled)."""
         self._rows: dict[int, dict] = {}  # file id -> its parsed row
-        self._ascii_prefix: dict[int, int] = {}  # blob -> how many of its first bytes are ASCII
 
     # -- identity ---------------------------------------------------------------------
     @property
@@ -171,14 +172,12 @@ class Index:
 
     def window_text(self, blob: int, start: int, end: int) -> str:
         """``blob_text(blob)[start:end]`` (``end`` -1: to the end of the blob). When the blob's
-        first ``end`` bytes are ASCII they are its first ``end`` characters, and only the window's
-        bytes are decoded; re-ranking reads a window of each of ~150 candidates per query, many
+        first ``end`` bytes are ASCII (``blob_ascii``) they are its first ``end`` characters, and
+        only the window's bytes are decoded; re-ranking reads a window of each of ~150 candidates per query, many
         of them far into long files."""
-        if end >= 0:
-            a, b = int(self.content_offsets[blob]), int(self.content_offsets[blob + 1])
-            known = self._ascii_prefix.get(blob)
-            if end <= b - a and (end <= known if known is not None else self._ascii(a, a + end)):
-                return self._content_bytes(a + start, a + end).decode("ascii")
+        if 0 <= end <= int(self.blob_ascii[blob]):
+            a = int(self.content_offsets[blob])
+            return self._content_bytes(a + start, a + end).decode("ascii")
         return self.blob_text(blob, None if end < 0 else end)[start: end if end >= 0 else None]
 
     def window_spans(self, blobs: np.ndarray, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -196,23 +195,10 @@ class Index:
         """(content bytes, byte starts, byte ends, which) for the windows (char spans of
         :meth:`window_spans`) that lie in an ASCII prefix of their blob, where chars are bytes
         and the window can be lexed in place; None when the content is not mapped here."""
-        from ..fingerprint.lexer import ascii_prefix_lengths
-
-        unknown = [b for b in dict.fromkeys(blobs.tolist()) if b not in self._ascii_prefix]
-        if unknown:
-            if len(self._ascii_prefix) > 100_000:
-                self._ascii_prefix.clear()
-            lengths = ascii_prefix_lengths(self._content, self.content_offsets, np.array(unknown, dtype=np.int64))
-            self._ascii_prefix.update(zip(unknown, lengths.tolist()))
-        prefix = np.array([self._ascii_prefix.get(b, -1) for b in blobs.tolist()], dtype=np.int64)
         a = self.content_offsets[blobs].astype(np.int64)
-        size = self.content_offsets[blobs + 1].astype(np.int64) - a
-        stop = np.where(ends < 0, size, ends)
-        which = stop <= prefix  # the ASCII prefix holds the whole window
+        stop = np.where(ends < 0, self.content_offsets[blobs + 1].astype(np.int64) - a, ends)
+        which = stop <= self.blob_ascii[blobs].astype(np.int64)  # the ASCII prefix holds the whole window
         return self._content, a + starts, a + stop, which
-
-    def _ascii(self, a: int, b: int) -> bool:
-        return b <= a or int(self._content[a:b].max()) < 128
 
     def blob_id(self, blob: int) -> str:
         return self.blob_ids[blob].decode("ascii")
@@ -229,16 +215,15 @@ class Index:
         return self.file_row(int(self.blob_files[lo])) if hi > lo else None
 
     def blob_language(self, blob: int) -> tuple[bool, str | None]:
-        """(whether any file row holds the blob, the language of the first one), remembered per
-        blob: re-ranking asks it of every LSH candidate of every query, and the same look-alike
-        blobs come back query after query in an audit."""
-        known = self._languages.get(blob)
-        if known is None:
-            if len(self._languages) > 100_000:
-                self._languages.clear()
-            first = self.first_file_of(blob)
-            known = self._languages[blob] = (first is not None, first.get("language") if first else None)
-        return known
+        """(whether any file row holds the blob, the language of the first one): re-ranking asks
+        it of every LSH candidate of every query, so the index keeps it per blob."""
+        code = int(self.blob_languages[blob])
+        if code >= 0:
+            if code >= len(self._language_names):
+                raise AuditorError(f"corrupt index {self.path}: blob {blob} has language {code}, the manifest "
+                                   f"names {len(self._language_names)}; rebuild it")
+            return True, self._language_names[code]
+        return code == -1, None
 
     def file_row(self, file_id: int) -> dict:
         """A file's row (repo, path, licence, ...). Rows are remembered once read (a copy is
@@ -382,6 +367,13 @@ class Index:
         start = 0 if first_of_blob else int(self.windows[lo_bound, 1])
         end = -1 if last_of_blob else int(self.windows[hi_bound, 2])
         return start, end
+
+
+def _language_names(manifest: dict, path) -> list[str]:
+    names = manifest.get("languages", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise AuditorError(f"corrupt index manifest {path}: its languages must be a list of names; rebuild the index")
+    return names
 
 
 def _group_by_blob(blobs: np.ndarray, wins: np.ndarray, conts: np.ndarray):

@@ -30,7 +30,7 @@ import numpy as np
 from ..config import IndexConfig
 from ..errors import AuditorError
 from .layout import ARRAYS, MANIFEST
-from .reader import MAX_POSTINGS, Index
+from .reader import MAX_POSTINGS, Index, _language_names
 
 PART_BYTES = 64 * 2**20
 _FILES = ("content.bin", "files.jsonl", "texts.jsonl")
@@ -219,6 +219,7 @@ class RedisIndex(Index):
         try:
             self.manifest = json.loads(raw)
             self.config = IndexConfig.from_dict(self.manifest.get("config", {}))
+            self._language_names = _language_names(self.manifest, public_url(url))
             self.prefix = f"auditor:{self.manifest['id']}"
             layout = json.loads(self.client.get(f"{self.prefix}:layout"))
             layout["arrays"], layout["files"]  # noqa: B018 - both must be there
@@ -248,9 +249,6 @@ class RedisIndex(Index):
 
     def _content_bytes(self, a: int, b: int) -> bytes:
         return self._content._bytes.read(a, b)
-
-    def _ascii(self, a: int, b: int) -> bool:
-        return False  # one round trip for the prefix, as before, rather than two
 
     def ascii_windows(self, blobs, starts, ends):
         return None  # the content is in Redis: windows are fetched and decoded one by one
