@@ -15,18 +15,29 @@ import numba
 import numpy as np
 
 
+_AHEAD = 16  # signature_agreement: how many pairs ahead a row is first read
+
+
 @numba.njit(cache=True, nogil=True)
 def signature_agreement(signatures, window_ids, query_signatures, query_ids):
     """``(signatures[window_ids] == query_signatures[query_ids]).mean(axis=1)``."""
     n, num_perm = len(window_ids), signatures.shape[1]
     out = np.empty(n, np.float64)
+    # The rows are read at random from a table of ~500 bytes per indexed window, most of the time
+    # waiting on memory: reading a word of the row needed 16 pairs ahead starts that wait early
+    # (measured: a sixth less time at 1.1M windows).
+    touched = np.uint32(0)
     for p in range(n):
+        if p + _AHEAD < n:
+            touched ^= signatures[window_ids[p + _AHEAD], 0]
         w, q = window_ids[p], query_ids[p]
         same = 0
         for k in range(num_perm):
             if signatures[w, k] == query_signatures[q, k]:
                 same += 1
         out[p] = same / num_perm
+    if touched == np.uint32(0xFFFFFFFF) and n:  # uses the reads, so that they are not left out
+        out[0] += 0.0
     return out
 
 
@@ -81,7 +92,15 @@ def group_by_blob(blobs, wins, conts):
     window has the highest containment, the highest window id among equals (the numpy version's
     three-key lexsort, done here with one sort by blob and a pass)."""
     n = len(blobs)
-    order = np.argsort(blobs)  # the order within a blob does not matter: its windows are sorted below
+    # The order within a blob does not matter: its windows are sorted below. Windows are numbered
+    # blob by blob, so pairs that come in window order (all but a capped query's) are in blob
+    # order already and need no sort.
+    in_order = True
+    for i in range(1, n):
+        if blobs[i] < blobs[i - 1]:
+            in_order = False
+            break
+    order = np.arange(n) if in_order else np.argsort(blobs)
     ascending = wins[order]
     group_blob = np.empty(n, np.int64)
     best = np.empty(n, np.float64)
@@ -99,7 +118,10 @@ def group_by_blob(blobs, wins, conts):
         end[g] = i + 1
     g += 1
     for k in range(g):
-        ascending[start[k]:end[k]] = np.sort(ascending[start[k]:end[k]])
+        for i in range(start[k] + 1, end[k]):
+            if ascending[i] < ascending[i - 1]:
+                ascending[start[k]:end[k]] = np.sort(ascending[start[k]:end[k]])
+                break
     return group_blob[:g], best[:g], best_win[:g], start[:g], end[:g], ascending
 
 
