@@ -93,7 +93,7 @@ def pieces_workload(args, work: Path) -> dict:
     audit_s, rows = run_audit_cli(queries, path, work / "out-pieces", args.workers, args.kernels)
     trace_s = trace_alone(index, [t for _, t in snippets])
     kinds = {k: sum(1 for kind, _ in snippets if kind == k) for k in ("verbatim", "renamed", "unseen")}
-    return figures("pieces", index, len(snippets), audit_s, rows, trace_s, args.workers, index=str(path), kinds=kinds)
+    return figures("pieces", index, len(snippets), audit_s, rows, trace_s, args.workers, index_path=str(path), kinds=kinds)
 
 
 def starcoder2_workload(args, work: Path) -> dict:

@@ -113,6 +113,28 @@ def test_a_killed_audit_finishes_on_rerun_with_the_same_results(stdlib_index, st
     assert finished < len(list((out / ".audit").glob("part-*.jsonl")))  # the rerun did only what was missing
 
 
+def test_parts_written_by_an_earlier_version_are_merged_the_same(stdlib_index, stdlib_dir, tmp_path):
+    """A shard's part holds each result as the JSON line results.jsonl copies; parts of an audit
+    begun by an earlier version hold it as an object, and a rerun merges them to the same lines."""
+    rows = generations(stdlib_dir, 80)
+    src = tmp_path / "gen.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "out"
+    args = [str(src), "--index", str(stdlib_index), "-o", str(out), "--id-column", "gen_id", "--text-column", "code"]
+    assert audit(args).returncode == 0
+    before = (out / "results.jsonl").read_text()
+    parts = sorted((out / ".audit").glob("part-*.jsonl"))
+    assert len(parts) == 2 and all(isinstance(json.loads(line)["result"], str)
+                                   for p in parts for line in p.read_text().splitlines())
+    for p in parts:  # as the earlier version wrote them
+        lines = [json.loads(line) for line in p.read_text().splitlines()]
+        p.write_text("".join(json.dumps({"result": json.loads(r["result"]), "flat": r["flat"]}, ensure_ascii=False)
+                             + "\n" for r in lines))
+    os.remove(out / "results.jsonl")
+    assert audit(args).returncode == 0
+    assert (out / "results.jsonl").read_text() == before
+
+
 def test_copies_already_in_the_prompt_are_counted_apart(stdlib_index, stdlib_dir, tmp_path):
     rows = generations(stdlib_dir, 24)
     for i, r in enumerate(rows):  # every fourth prompt holds the very code the model then "wrote"

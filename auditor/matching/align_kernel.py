@@ -12,9 +12,13 @@ Python lists and rapidfuzz, five times per candidate and pass. Here they stay in
   exactly; ``tests/test_align_kernel.py`` compares the runs with rapidfuzz's on real and
   generated sequences.
 - :func:`anchored_blocks` is ``_anchored_blocks`` itself: the k-gram vote for the diagonal
-  (:func:`auditor.matching.kernels.best_diagonal`), the LCS near it, the anchor run grown along
+  (:func:`best_diagonal`, a dozen small numpy calls in Python), the LCS near it, the anchor run grown along
   its diagonal and cut back to tokens identical as written (``same_token``, here on code
   points), the LCS before and after it, and the main chain.
+
+A compiled function here calls only compiled functions of this module: numba's on-disk cache of
+a function is invalidated when its own file changes, not when a callee's file does (the token
+kinds taken from :mod:`auditor.fingerprint.tokens` are constants, as in the lexer).
 """
 from __future__ import annotations
 
@@ -22,9 +26,50 @@ import numba
 import numpy as np
 
 from ..fingerprint.tokens import IDENT, NUMBER
-from .kernels import best_diagonal
 
 _ONE = np.uint64(1)
+
+
+@numba.njit(cache=True, inline="always")
+def _kgram_hashes(ids, k, powers):
+    n = len(ids) - k + 1
+    out = np.empty(max(n, 0), np.uint64)
+    for i in range(n):
+        h = np.uint64(0)
+        for j in range(k):
+            h += (np.uint64(ids[i + j]) + np.uint64(1)) * powers[j]
+        out[i] = h
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def best_diagonal(left, right, k, powers, cap):
+    """(found, diagonal): see :func:`auditor.matching.verify.best_diagonal`. Among diagonals with
+    the most votes the smallest wins, as ``np.unique`` then ``argmax`` choose."""
+    hl = _kgram_hashes(left, k, powers)
+    hr = _kgram_hashes(right, k, powers)
+    if len(hl) == 0 or len(hr) == 0:
+        return False, 0
+    order = np.argsort(hl, kind="mergesort")
+    sorted_l = hl[order]
+    n_l, n_r = len(hl), len(hr)
+    # votes per diagonal r - l, which lies in [-(n_l - 1), n_r - 1]: counted in place, not sorted
+    votes = np.zeros(n_l + n_r, np.int64)
+    any_vote = False
+    for r in range(n_r):
+        t = np.searchsorted(sorted_l, hr[r], side="left")
+        stop = min(n_l, t + cap)
+        while t < stop and sorted_l[t] == hr[r]:
+            votes[r - order[t] + n_l - 1] += 1
+            any_vote = True
+            t += 1
+    if not any_vote:
+        return False, 0
+    best = 0
+    for d in range(1, n_l + n_r):
+        if votes[d] > votes[best]:
+            best = d
+    return True, best - (n_l - 1)
 
 
 @numba.njit(cache=True, nogil=True)

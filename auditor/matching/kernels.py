@@ -1,13 +1,15 @@
-"""Compiled (numba) versions of two numpy steps of a trace, used with the compiled lexer
+"""Compiled (numba) versions of the numpy steps of an LSH lookup, used with the compiled lexer
 (:func:`auditor.fingerprint.mode.compiled_in_use`) and giving the same results:
 
+- :func:`band_postings`: the indexed windows sharing a band key with each query window, one
+  binary search per key;
 - :func:`signature_agreement`: the share of equal MinHash values of each colliding (indexed
   window, query window) pair, without gathering thousands of 512-byte signature rows into
   temporary arrays first;
-- :func:`best_diagonal`: :func:`auditor.matching.verify.best_diagonal`'s k-gram vote in one
-  pass, instead of a dozen small numpy calls whose overhead dominated on short regions.
+- :func:`group_by_blob`: the colliding windows grouped by blob, with their best.
 
-``tests/test_lexer.py`` checks both against the numpy versions.
+``tests/test_lexer.py`` checks them against the numpy versions. The alignment's kernels are in
+:mod:`auditor.matching.align_kernel`.
 """
 from __future__ import annotations
 
@@ -39,49 +41,6 @@ def signature_agreement(signatures, window_ids, query_signatures, query_ids):
     if touched == np.uint32(0xFFFFFFFF) and n:  # uses the reads, so that they are not left out
         out[0] += 0.0
     return out
-
-
-@numba.njit(cache=True, inline="always")
-def _kgram_hashes(ids, k, powers):
-    n = len(ids) - k + 1
-    out = np.empty(max(n, 0), np.uint64)
-    for i in range(n):
-        h = np.uint64(0)
-        for j in range(k):
-            h += (np.uint64(ids[i + j]) + np.uint64(1)) * powers[j]
-        out[i] = h
-    return out
-
-
-@numba.njit(cache=True, nogil=True)
-def best_diagonal(left, right, k, powers, cap):
-    """(found, diagonal): see :func:`auditor.matching.verify.best_diagonal`. Among diagonals with
-    the most votes the smallest wins, as ``np.unique`` then ``argmax`` choose."""
-    hl = _kgram_hashes(left, k, powers)
-    hr = _kgram_hashes(right, k, powers)
-    if len(hl) == 0 or len(hr) == 0:
-        return False, 0
-    order = np.argsort(hl, kind="mergesort")
-    sorted_l = hl[order]
-    diagonals = np.empty(len(hr) * cap, np.int64)
-    m = 0
-    for r in range(len(hr)):
-        lo = np.searchsorted(sorted_l, hr[r], side="left")
-        hi = np.searchsorted(sorted_l, hr[r], side="right")
-        for t in range(lo, min(hi, lo + cap)):
-            diagonals[m] = r - order[t]
-            m += 1
-    if m == 0:
-        return False, 0
-    votes = np.sort(diagonals[:m])
-    best, best_votes = votes[0], 0
-    run_start = 0
-    for i in range(1, m + 1):
-        if i == m or votes[i] != votes[run_start]:
-            if i - run_start > best_votes:
-                best, best_votes = votes[run_start], i - run_start
-            run_start = i
-    return True, best
 
 
 @numba.njit(cache=True, nogil=True)

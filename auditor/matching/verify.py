@@ -129,7 +129,7 @@ def best_diagonal(left: list[int], right: list[int], k: int) -> int | None:
     where the snippet actually lies.
     """
     if compiled_in_use():
-        from .kernels import best_diagonal as compiled
+        from .align_kernel import best_diagonal as compiled
 
         found, diagonal = compiled(np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64), k,
                                    _powers(k), _CAP)
