@@ -48,6 +48,10 @@ def parse_with_kernels(ap: argparse.ArgumentParser, argv) -> argparse.Namespace:
 
     mode.use_compiled(args.kernels == "compiled")
     mode.warm_up()
+    if args.kernels == "compiled":
+        from auditor.matching import kernels
+
+        kernels.warm_up()  # the trace's kernels too: their machine code is not what an index costs
     return args
 
 

@@ -115,3 +115,21 @@ def band_postings(band_keys, band_windows, query_keys, max_postings):
                 out[t] = np.int64(band_windows[b, p]) * n_queries + q
                 t += 1
     return out
+
+
+def warm_up() -> None:
+    """Load the trace's compiled kernels now (as :func:`auditor.fingerprint.mode.warm_up` loads
+    the lexer's), on a few tokens: a benchmark that measures what a trace adds to a process
+    then sees the index's share, not the machine code's."""
+    from ..config import VerifyConfig
+    from ..fingerprint.tokens import tokenize
+    from .verify import align
+
+    text = "def f(a, b):\n    return a + b * 2 - g(a)\n" * 4
+    toks = tokenize(text, "Python")
+    align(toks, text, text, (0, -1), "Python", True, False, VerifyConfig(), None)
+    keys = np.zeros((1, 1), np.uint64)
+    band_postings(keys, np.zeros((1, 1), np.uint32), keys, 1)
+    signature_agreement(np.zeros((1, 1), np.uint32), np.zeros(1, np.int64), np.zeros((1, 1), np.uint32),
+                        np.zeros(1, np.int64))
+    group_by_blob(np.zeros(1, np.int64), np.zeros(1, np.int64), np.zeros(1, np.float64))
