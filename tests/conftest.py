@@ -136,3 +136,15 @@ def polyglot_index(polyglot_sources, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("idx") / "polyglot"
     api.build_index([str(p) for p in polyglot_sources.values()], out, workers=2, show_progress=False)
     return out
+
+
+@pytest.fixture
+def compiled_kernels():
+    """The compiled kernels on for one test, whatever AUDITOR_KERNELS or an earlier test set
+    (``pytestmark = pytest.mark.usefixtures("compiled_kernels")`` for a whole module)."""
+    from auditor.fingerprint import mode
+
+    before = mode.compiled_in_use()
+    mode.use_compiled(True)
+    yield
+    mode.use_compiled(before)

@@ -15,18 +15,12 @@ import pytest
 from rapidfuzz.distance import Indel
 
 from auditor.config import VerifyConfig
-from auditor.fingerprint import mode
 from auditor.fingerprint.tokens import tokenize
 from auditor.matching import verify
 from auditor.matching.align_kernel import lcs_runs
 
 
-@pytest.fixture(autouse=True)
-def compiled_kernels():
-    before = mode.compiled_in_use()
-    mode.use_compiled(True)
-    yield
-    mode.use_compiled(before)
+pytestmark = pytest.mark.usefixtures("compiled_kernels")  # tests/conftest.py
 
 
 def _rapidfuzz_runs(a: list[int], b: list[int], min_size: int) -> list[tuple[int, int, int]]:

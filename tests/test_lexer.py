@@ -25,13 +25,7 @@ LANGUAGES = ["Python", "C", "Shell", "SQL", None, "JavaScript", "Perl"]
 FLAGS = [(True, False), (True, True), (False, False), (False, True)]
 
 
-@pytest.fixture(autouse=True)
-def compiled_kernels():
-    """This module tests the compiled kernels, whatever AUDITOR_KERNELS or an earlier test set."""
-    before = mode.compiled_in_use()
-    mode.use_compiled(True)
-    yield
-    mode.use_compiled(before)
+pytestmark = pytest.mark.usefixtures("compiled_kernels")  # tests/conftest.py
 
 
 def _same(text: str, language, ident: bool, literal: bool) -> None:

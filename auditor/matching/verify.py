@@ -2,6 +2,8 @@
 
 Alignment runs on normalised tokens (identifiers -> ``I``, literals -> ``S``/``0``),
 so renamed and reformatted copies align; raw tokens then say how much is identical.
+With the compiled lexer, each pass's blocks and statistics come from
+:mod:`auditor.matching.align_kernel`, which gives the same ones as the Python steps here.
 """
 from __future__ import annotations
 
@@ -210,8 +212,9 @@ def _compiled_pass(snippet: Tokens, src: Tokens, left: np.ndarray, right: np.nda
     found = compiled_blocks(snippet, src, left, right, cfg)
     if not len(found):
         return None
-    return found, block_stats(found, len(snippet), snippet.raw_hashes, src.raw_hashes, snippet.kinds, _NAMED_KIND, informative,
-                              snippet.code_points, snippet.starts, snippet.ends, src.code_points, src.starts, src.ends)
+    return found, block_stats(found, len(snippet), snippet.raw_hashes, src.raw_hashes, snippet.kinds, _NAMED_KIND,
+                              informative, snippet.code_points, snippet.starts, snippet.ends, src.code_points,
+                              src.starts, src.ends)
 
 
 _EDGE_TRIM = 2  # chance matches an LCS run may carry at each end
