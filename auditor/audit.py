@@ -316,15 +316,19 @@ def run_audit(queries, out_dir, index, *, columns: Columns = Columns(), top_k: i
     state, shard_rows = _prepare(queries, out_dir, columns, index.id, top_k, project_license)
     step = AuditStep(str(state), getattr(index, "url", None) or str(index.path), top_k, project_license)
     # matplotlib takes ~0.4 s to import: done while the workers trace, the plots cost less after
-    threading.Thread(target=_import_plotting, daemon=True).start()
-    with progress_bar("auditing", total=sum(shard_rows), enabled=show_progress, unit="snippets") as bar:
-        bar.advance(sum(n for rank, n in enumerate(shard_rows) if step.done(rank)))  # finished before
-        runner = make_executor(executor, workers, ray_address)
-        try:
-            runner.run(step, len(shard_rows), on_done=lambda rank, n: bar.advance(n))
-        finally:
-            if isinstance(runner, RayExecutor) and not ray_address:
-                runner.shutdown()
+    plotting = threading.Thread(target=_import_plotting, daemon=True)
+    plotting.start()
+    try:
+        with progress_bar("auditing", total=sum(shard_rows), enabled=show_progress, unit="snippets") as bar:
+            bar.advance(sum(n for rank, n in enumerate(shard_rows) if step.done(rank)))  # finished before
+            runner = make_executor(executor, workers, ray_address)
+            try:
+                runner.run(step, len(shard_rows), on_done=lambda rank, n: bar.advance(n))
+            finally:
+                if isinstance(runner, RayExecutor) and not ray_address:
+                    runner.shutdown()
+    finally:
+        plotting.join()  # never left importing while the process exits
     flat = []
     with atomic_file(out_dir / "results.jsonl", "w", encoding="utf-8") as fh:
         for rank in range(len(shard_rows)):

@@ -111,3 +111,26 @@ def test_unreachable_redis_and_missing_index_are_one_line(redis_url):
     with pytest.raises(AuditorError, match="no auditor index idx-nope") as e:
         api.open_index(redis_url + "?index=idx-nope", show_progress=False)
     assert PASSWORD not in str(e.value)
+
+
+def test_an_index_pushed_in_an_older_format_is_refused_in_one_line(stdlib_index, redis_url):
+    """An index pushed by an auditor of index format 1 (no per-blob ASCII and language tables)
+    is refused with what to do, not met with a missing table in the middle of a trace."""
+    import redis
+
+    from auditor.index.redis_store import push
+
+    index_id = push(stdlib_index, redis_url, show_progress=False)
+    client = redis.Redis.from_url(redis_url)
+    manifest = json.loads(client.get(f"auditor:{index_id}:manifest"))
+    layout = json.loads(client.get(f"auditor:{index_id}:layout"))
+    manifest["schema"] = "auditor.index/1"
+    for name in ("blob_ascii", "blob_languages"):
+        del layout["arrays"][name]
+    client.set(f"auditor:{index_id}:manifest", json.dumps(manifest))
+    client.set(f"auditor:{index_id}:layout", json.dumps(layout))
+    try:
+        with pytest.raises(AuditorError, match="has schema 'auditor.index/1'.*rebuild it and push it again"):
+            api.open_index(f"{redis_url}?index={index_id}", show_progress=False)
+    finally:
+        push(stdlib_index, redis_url, show_progress=False)  # as the other tests expect it

@@ -409,7 +409,7 @@ def _blob_languages(rows: list[dict], blob_files: np.ndarray, blob_file_offsets:
              for lo, hi in zip(blob_file_offsets[:-1].tolist(), blob_file_offsets[1:].tolist())]
     names = sorted({lang for lang in first if isinstance(lang, str)})
     code = {name: k for k, name in enumerate(names)}
-    return names, np.array([-2 if lang is False else code.get(lang, -1) for lang in first], dtype=np.int16)
+    return names, np.array([-2 if lang is False else code.get(lang, -1) for lang in first], dtype=np.int32)
 
 
 def _write_files_jsonl(path: Path, rows: list[dict], seen: dict[str, int]) -> np.ndarray:

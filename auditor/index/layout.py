@@ -12,7 +12,7 @@ DIR/content.bin           the UTF-8 contents of all blobs, back to back
 DIR/content_offsets.npy   (n_blobs + 1,) uint64 byte offsets into content.bin
 DIR/blob_ascii.npy        (n_blobs,) uint64 how many of each blob's first bytes are ASCII (so are its
                           first that many characters): a window there is read without decoding
-DIR/blob_languages.npy    (n_blobs,) int16 the language of each blob's first file row, a position in
+DIR/blob_languages.npy    (n_blobs,) int32 the language of each blob's first file row, a position in
                           the manifest's "languages" list; -1: no language, -2: no file row
 DIR/windows.npy           (n_windows, 3) uint32: blob, first char, end char
 DIR/signatures.npy        (n_windows, num_perm) uint32 MinHash, datasketch affine32

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..config import IndexConfig
 from ..errors import AuditorError
-from .layout import ARRAYS, MANIFEST
+from .layout import ARRAYS, MANIFEST, SCHEMA
 from .reader import MAX_POSTINGS, Index, _language_names
 
 PART_BYTES = 64 * 2**20
@@ -226,6 +226,9 @@ class RedisIndex(Index):
         except (ValueError, TypeError, KeyError, AttributeError):
             raise AuditorError(f"the index {index_id} in Redis at {public_url(url)} is incomplete or damaged: "
                                "push it again") from None
+        if self.manifest.get("schema") != SCHEMA or any(name not in layout["arrays"] for name in ARRAYS):
+            raise AuditorError(f"the index {index_id} in Redis at {public_url(url)} has schema "
+                               f"{self.manifest.get('schema')!r}, this auditor reads {SCHEMA!r}: rebuild it and push it again")
         for name, spec in layout["arrays"].items():
             rows = 1 if name == "signatures" else 1024
             setattr(self, name, RemoteArray(self.client, f"{self.prefix}:array:{name}", np.dtype(spec["dtype"]),
