@@ -71,7 +71,7 @@ class Index:
         self.manifest = {}
         self.manifest, self._manifest_sha256 = read_manifest(self.path, with_sha256=True)
         self.config = IndexConfig.from_dict(self.manifest.get("config", {}))
-        self._language_names = _language_names(self.manifest, self.path)
+        self._language_names = language_names(self.manifest, self.path)
         try:
             for name in ARRAYS:
                 setattr(self, name, np.load(self.path / f"{name}.npy", mmap_mode="r", allow_pickle=False))
@@ -369,7 +369,8 @@ class Index:
         return start, end
 
 
-def _language_names(manifest: dict, path) -> list[str]:
+def language_names(manifest: dict, path) -> list[str]:
+    """The manifest's ``languages`` (what ``blob_languages.npy`` codes point into), checked."""
     names = manifest.get("languages", [])
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise AuditorError(f"corrupt index manifest {path}: its languages must be a list of names; rebuild the index")

@@ -30,7 +30,7 @@ import numpy as np
 from ..config import IndexConfig
 from ..errors import AuditorError
 from .layout import ARRAYS, MANIFEST, SCHEMA
-from .reader import MAX_POSTINGS, Index, _language_names
+from .reader import MAX_POSTINGS, Index, language_names
 
 PART_BYTES = 64 * 2**20
 _FILES = ("content.bin", "files.jsonl", "texts.jsonl")
@@ -219,7 +219,7 @@ class RedisIndex(Index):
         try:
             self.manifest = json.loads(raw)
             self.config = IndexConfig.from_dict(self.manifest.get("config", {}))
-            self._language_names = _language_names(self.manifest, public_url(url))
+            self._language_names = language_names(self.manifest, public_url(url))
             self.prefix = f"auditor:{self.manifest['id']}"
             layout = json.loads(self.client.get(f"{self.prefix}:layout"))
             layout["arrays"], layout["files"]  # noqa: B018 - both must be there

@@ -205,16 +205,26 @@ def compiled_blocks(snippet: Tokens, src: Tokens, left: np.ndarray, right: np.nd
 
 def _compiled_pass(snippet: Tokens, src: Tokens, left: np.ndarray, right: np.ndarray, cfg: VerifyConfig,
                    informative: np.ndarray) -> tuple | None:
-    """One pass of :func:`align` in two compiled calls: (blocks as a (k, 3) array, the
-    statistics of :func:`_block_stats`), or None when nothing aligns."""
+    """:func:`_pass` in two compiled calls."""
     from .align_kernel import block_stats
 
     found = compiled_blocks(snippet, src, left, right, cfg)
     if not len(found):
         return None
-    return found, block_stats(found, len(snippet), snippet.raw_hashes, src.raw_hashes, snippet.kinds, _NAMED_KIND,
-                              informative, snippet.code_points, snippet.starts, snippet.ends, src.code_points,
-                              src.starts, src.ends)
+    stats = block_stats(found, len(snippet), snippet.raw_hashes, src.raw_hashes, snippet.kinds, _NAMED_KIND,
+                        informative, snippet.code_points, snippet.starts, snippet.ends, src.code_points,
+                        src.starts, src.ends)
+    return [Block(*row) for row in found.tolist()], stats
+
+
+def _pass(snippet: Tokens, src: Tokens, left, right, cfg: VerifyConfig, informative: np.ndarray) -> tuple | None:
+    """One pass of :func:`align` on the token hashes ``left`` (snippet) and ``right`` (source):
+    (blocks, the statistics of :func:`_block_stats`), or None when nothing aligns. Compiled when
+    both sides were lexed by the compiled lexer (they carry their code points)."""
+    if snippet.code_points is not None and src.code_points is not None:
+        return _compiled_pass(snippet, src, left, right, cfg, informative)
+    blocks = _anchored_blocks(left, right, len(snippet), cfg, lambda i, j: same_token(snippet, src, i, j))
+    return (blocks, _block_stats(snippet, src, blocks, informative)) if blocks else None
 
 
 _EDGE_TRIM = 2  # chance matches an LCS run may carry at each end
@@ -326,29 +336,15 @@ def align(snippet: Tokens, snippet_text: str, source_text: str, region: tuple[in
     # renamed copies). The better-scoring alignment wins; when the raw one already aligns
     # every token as written, the normalised one cannot do better and is skipped.
     best = None
-
-    def same_raw(i: int, j: int) -> bool:
-        return same_token(snippet, src, i, j)
-
-    compiled = snippet.code_points is not None and src.code_points is not None
     for left, right in ((snippet.raw_hashes, src.raw_hashes), (snippet.norm_hashes, src.norm_hashes)):
         if best is not None and best[1][0] >= 1.0:
             break
-        if compiled:
-            found = _compiled_pass(snippet, src, left, right, cfg, informative)
-            if found is not None and (best is None or found[1][0] > best[1][0]):
-                best = found
-            continue
-        blocks = _anchored_blocks(left, right, n, cfg, same_raw)
-        if blocks:
-            stats = _block_stats(snippet, src, blocks, informative)
-            if best is None or stats[0] > best[1][0]:
-                best = (blocks, stats)
+        found = _pass(snippet, src, left, right, cfg, informative)
+        if found is not None and (best is None or found[1][0] > best[1][0]):
+            best = found
     if best is None:
         return None
     blocks, (_, score, same, coverage, identity, exact_share, aligned, evidence) = best
-    if not isinstance(blocks, list):
-        blocks = [Block(*row) for row in blocks.tolist()]
     longest = max(b.size for b in blocks)
     verdict, why = _verdict(coverage, identity, exact_share, evidence, longest, cfg, n)
     # A copy may fill only part of the snippet: a function copied into a longer generated
